@@ -1,0 +1,56 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { SqliteDialect, type SqliteDatabase, type SqliteStatement } from 'kysely';
+
+/** Waits this long for another process's write lock before SQLITE_BUSY. */
+const BUSY_TIMEOUT_MS = 15_000;
+const STATEMENT_CACHE_SIZE = 256;
+
+/**
+ * Opens (and creates) the embedded database: WAL so readers never block the writer, a busy
+ * timeout so several processes can share the file, and foreign keys on.
+ */
+export function createSqliteDialect(filename: string): SqliteDialect {
+  if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true });
+  const raw = new BetterSqlite3(filename);
+  raw.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  if (filename !== ':memory:') raw.pragma('journal_mode = WAL');
+  raw.pragma('synchronous = NORMAL');
+  raw.pragma('foreign_keys = ON');
+  return new SqliteDialect({ database: wrapDatabase(raw) });
+}
+
+/**
+ * better-sqlite3 binds neither Date nor boolean; the schema stores ISO-8601 text and 0/1,
+ * so parameters are converted here, once, for every query. Prepared statements are cached
+ * because Kysely prepares on every execution.
+ */
+function wrapDatabase(raw: BetterSqlite3.Database): SqliteDatabase {
+  const cache = new Map<string, SqliteStatement>();
+  return {
+    close: () => raw.close(),
+    prepare(sql: string): SqliteStatement {
+      const hit = cache.get(sql);
+      if (hit) return hit;
+      const stmt = raw.prepare(sql);
+      const wrapped: SqliteStatement = {
+        reader: stmt.reader,
+        all: (params) => stmt.all(...toSqliteParams(params)),
+        run: (params) => stmt.run(...toSqliteParams(params)),
+        iterate: (params) => stmt.iterate(...toSqliteParams(params)),
+      };
+      if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+      cache.set(sql, wrapped);
+      return wrapped;
+    },
+  };
+}
+
+function toSqliteParams(params: ReadonlyArray<unknown>): unknown[] {
+  return params.map((p) => {
+    if (p instanceof Date) return p.toISOString();
+    if (typeof p === 'boolean') return p ? 1 : 0;
+    return p;
+  });
+}

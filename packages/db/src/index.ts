@@ -1,0 +1,27 @@
+export type { DatabaseConfig, MssqlConfig, SchemaNames, SqliteConfig } from './config/database-config.ts';
+export {
+  DatabaseConfigError,
+  DEFAULT_SCHEMAS,
+  DEFAULT_SQLITE_FILE,
+  parseSchemaNames,
+} from './config/database-config.ts';
+export { describeDatabase, parseDatabaseUrl } from './config/database-url.ts';
+export type { DbHandle, DbKind, OpenDatabase } from './db-handle.ts';
+export { inTransaction } from './db-handle.ts';
+export { createColdDb } from './dialects/cold.ts';
+export { MIGRATIONS } from './migrations/index.ts';
+export type { MigrateResult } from './migrations/migrate.ts';
+export { migrate } from './migrations/migrate.ts';
+export type { Migration } from './migrations/migration.ts';
+export { renderResetScript, renderSetupScript } from './migrations/render-tsql.ts';
+export { openDatabase } from './open-database.ts';
+export * from './schema/application-logs.table.ts';
+export * from './schema/audit-log.table.ts';
+export type * from './schema/column-types.ts';
+export * from './schema/database.ts';
+export * from './schema/retry-attempts.table.ts';
+export * from './schema/token-master.table.ts';
+export * from './schema/token-reservations.table.ts';
+export * from './schema/token-usage-logs.table.ts';
+export * from './schema/token-usage-summary.table.ts';
+export * from './schema/views.ts';

@@ -1,0 +1,5 @@
+import { baseline } from './0001-baseline.ts';
+import type { Migration } from './migration.ts';
+
+/** Every migration, in the order it runs. Append only. */
+export const MIGRATIONS: readonly Migration[] = [baseline];

@@ -1,0 +1,1134 @@
+-- GENERATED FILE: do not edit. Source: packages/db/src/migrations (pnpm sql:generate).
+--
+-- Creates or upgrades every table, index and view of the invoice gateway.
+-- Run it in SSMS (open, Execute) or: sqlcmd -S host,1433 -d YourDatabase -U user -b -i sql/setup_database.sql
+-- Running it again changes nothing. On a database made by the old Python service (token tables
+-- in [docUpload]) it upgrades those tables in place and keeps every row.
+-- The service runs the same statements itself at startup.
+
+SET NOCOUNT ON;
+SET XACT_ABORT ON;
+SET ANSI_NULLS ON;
+SET QUOTED_IDENTIFIER ON;
+GO
+
+-- migration 0001-baseline
+PRINT N'migration 0001-baseline';
+GO
+
+if schema_id('dbo') is null exec('create schema [dbo]')
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if schema_id('docUpload') is null exec('create schema [docUpload]')
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if schema_id('dbo') is null exec('create schema [dbo]')
+end
+GO
+
+if object_id('dbo.SchemaMigrations', N'U') is null create table "dbo"."SchemaMigrations" ("MigrationID" nvarchar(200) not null primary key, "AppliedAt" datetime2(3) default sysutcdatetime() not null)
+GO
+
+if col_length('dbo.SchemaMigrations', 'AppliedAt') is null alter table "dbo"."SchemaMigrations" add "AppliedAt" datetime2(3) default sysutcdatetime() not null
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if object_id('docUpload.TokenMaster', N'U') is null create table "docUpload"."TokenMaster" ("TokenID" int identity primary key, "CompanyID" nvarchar(50) not null, "CompanyName" nvarchar(200), "ApiKey" nvarchar(1000) not null, "KeyHint" nvarchar(32), "KeyHash" nvarchar(64), "Provider" nvarchar(100) default 'Gemini' not null, "TotalTokenLimit" int default 100000 not null, "Status" nvarchar(50) default 'Active' not null, "StatusReason" nvarchar(500), "ExpiresAt" datetime2(3), "RetiresAt" datetime2(3), "CooldownUntil" datetime2(3), "RotatedFromTokenID" int, "DeletedAt" datetime2(3), "CreatedAt" datetime2(3) default sysutcdatetime() not null, "UpdatedAt" datetime2(3))
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if object_id('dbo.TokenMaster', N'U') is null create table "dbo"."TokenMaster" ("TokenID" int identity primary key, "CompanyID" nvarchar(50) not null, "CompanyName" nvarchar(200), "ApiKey" nvarchar(1000) not null, "KeyHint" nvarchar(32), "KeyHash" nvarchar(64), "Provider" nvarchar(100) default 'Gemini' not null, "TotalTokenLimit" int default 100000 not null, "Status" nvarchar(50) default 'Active' not null, "StatusReason" nvarchar(500), "ExpiresAt" datetime2(3), "RetiresAt" datetime2(3), "CooldownUntil" datetime2(3), "RotatedFromTokenID" int, "DeletedAt" datetime2(3), "CreatedAt" datetime2(3) default sysutcdatetime() not null, "UpdatedAt" datetime2(3))
+end
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('docUpload.TokenMaster', 'CompanyID') is null alter table "docUpload"."TokenMaster" add "CompanyID" nvarchar(50) not null
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('dbo.TokenMaster', 'CompanyID') is null alter table "dbo"."TokenMaster" add "CompanyID" nvarchar(50) not null
+end
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('docUpload.TokenMaster', 'CompanyName') is null alter table "docUpload"."TokenMaster" add "CompanyName" nvarchar(200)
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('dbo.TokenMaster', 'CompanyName') is null alter table "dbo"."TokenMaster" add "CompanyName" nvarchar(200)
+end
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('docUpload.TokenMaster', 'ApiKey') is null alter table "docUpload"."TokenMaster" add "ApiKey" nvarchar(1000) not null
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('dbo.TokenMaster', 'ApiKey') is null alter table "dbo"."TokenMaster" add "ApiKey" nvarchar(1000) not null
+end
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('docUpload.TokenMaster', 'KeyHint') is null alter table "docUpload"."TokenMaster" add "KeyHint" nvarchar(32)
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('dbo.TokenMaster', 'KeyHint') is null alter table "dbo"."TokenMaster" add "KeyHint" nvarchar(32)
+end
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('docUpload.TokenMaster', 'KeyHash') is null alter table "docUpload"."TokenMaster" add "KeyHash" nvarchar(64)
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('dbo.TokenMaster', 'KeyHash') is null alter table "dbo"."TokenMaster" add "KeyHash" nvarchar(64)
+end
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('docUpload.TokenMaster', 'Provider') is null alter table "docUpload"."TokenMaster" add "Provider" nvarchar(100) default 'Gemini' not null
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('dbo.TokenMaster', 'Provider') is null alter table "dbo"."TokenMaster" add "Provider" nvarchar(100) default 'Gemini' not null
+end
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('docUpload.TokenMaster', 'TotalTokenLimit') is null alter table "docUpload"."TokenMaster" add "TotalTokenLimit" int default 100000 not null
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('dbo.TokenMaster', 'TotalTokenLimit') is null alter table "dbo"."TokenMaster" add "TotalTokenLimit" int default 100000 not null
+end
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('docUpload.TokenMaster', 'Status') is null alter table "docUpload"."TokenMaster" add "Status" nvarchar(50) default 'Active' not null
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('dbo.TokenMaster', 'Status') is null alter table "dbo"."TokenMaster" add "Status" nvarchar(50) default 'Active' not null
+end
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('docUpload.TokenMaster', 'StatusReason') is null alter table "docUpload"."TokenMaster" add "StatusReason" nvarchar(500)
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('dbo.TokenMaster', 'StatusReason') is null alter table "dbo"."TokenMaster" add "StatusReason" nvarchar(500)
+end
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('docUpload.TokenMaster', 'ExpiresAt') is null alter table "docUpload"."TokenMaster" add "ExpiresAt" datetime2(3)
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('dbo.TokenMaster', 'ExpiresAt') is null alter table "dbo"."TokenMaster" add "ExpiresAt" datetime2(3)
+end
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('docUpload.TokenMaster', 'RetiresAt') is null alter table "docUpload"."TokenMaster" add "RetiresAt" datetime2(3)
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('dbo.TokenMaster', 'RetiresAt') is null alter table "dbo"."TokenMaster" add "RetiresAt" datetime2(3)
+end
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('docUpload.TokenMaster', 'CooldownUntil') is null alter table "docUpload"."TokenMaster" add "CooldownUntil" datetime2(3)
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('dbo.TokenMaster', 'CooldownUntil') is null alter table "dbo"."TokenMaster" add "CooldownUntil" datetime2(3)
+end
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('docUpload.TokenMaster', 'RotatedFromTokenID') is null alter table "docUpload"."TokenMaster" add "RotatedFromTokenID" int
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('dbo.TokenMaster', 'RotatedFromTokenID') is null alter table "dbo"."TokenMaster" add "RotatedFromTokenID" int
+end
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('docUpload.TokenMaster', 'DeletedAt') is null alter table "docUpload"."TokenMaster" add "DeletedAt" datetime2(3)
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('dbo.TokenMaster', 'DeletedAt') is null alter table "dbo"."TokenMaster" add "DeletedAt" datetime2(3)
+end
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('docUpload.TokenMaster', 'CreatedAt') is null alter table "docUpload"."TokenMaster" add "CreatedAt" datetime2(3) default sysutcdatetime() not null
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('dbo.TokenMaster', 'CreatedAt') is null alter table "dbo"."TokenMaster" add "CreatedAt" datetime2(3) default sysutcdatetime() not null
+end
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('docUpload.TokenMaster', 'UpdatedAt') is null alter table "docUpload"."TokenMaster" add "UpdatedAt" datetime2(3)
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('dbo.TokenMaster', 'UpdatedAt') is null alter table "dbo"."TokenMaster" add "UpdatedAt" datetime2(3)
+end
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if object_id('docUpload.TokenUsageSummary', N'U') is null create table "docUpload"."TokenUsageSummary" ("SummaryID" int identity primary key, "TokenID" int not null references "docUpload"."TokenMaster" ("TokenID"), "TotalUsedTokens" int default 0 not null, "TotalRemainingTokens" int default 100000 not null, "ReservedTokens" int default 0 not null, "Threshold" int default 3000 not null, "RequestCount" int default 0 not null, "LastUsedAt" datetime2(3), "ThresholdWarnedAt" datetime2(3), "LastUpdated" datetime2(3) default sysutcdatetime() not null)
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if object_id('dbo.TokenUsageSummary', N'U') is null create table "dbo"."TokenUsageSummary" ("SummaryID" int identity primary key, "TokenID" int not null references "dbo"."TokenMaster" ("TokenID"), "TotalUsedTokens" int default 0 not null, "TotalRemainingTokens" int default 100000 not null, "ReservedTokens" int default 0 not null, "Threshold" int default 3000 not null, "RequestCount" int default 0 not null, "LastUsedAt" datetime2(3), "ThresholdWarnedAt" datetime2(3), "LastUpdated" datetime2(3) default sysutcdatetime() not null)
+end
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('docUpload.TokenUsageSummary', 'TokenID') is null alter table "docUpload"."TokenUsageSummary" add "TokenID" int not null
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('dbo.TokenUsageSummary', 'TokenID') is null alter table "dbo"."TokenUsageSummary" add "TokenID" int not null
+end
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('docUpload.TokenUsageSummary', 'TotalUsedTokens') is null alter table "docUpload"."TokenUsageSummary" add "TotalUsedTokens" int default 0 not null
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('dbo.TokenUsageSummary', 'TotalUsedTokens') is null alter table "dbo"."TokenUsageSummary" add "TotalUsedTokens" int default 0 not null
+end
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('docUpload.TokenUsageSummary', 'TotalRemainingTokens') is null alter table "docUpload"."TokenUsageSummary" add "TotalRemainingTokens" int default 100000 not null
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('dbo.TokenUsageSummary', 'TotalRemainingTokens') is null alter table "dbo"."TokenUsageSummary" add "TotalRemainingTokens" int default 100000 not null
+end
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('docUpload.TokenUsageSummary', 'ReservedTokens') is null alter table "docUpload"."TokenUsageSummary" add "ReservedTokens" int default 0 not null
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('dbo.TokenUsageSummary', 'ReservedTokens') is null alter table "dbo"."TokenUsageSummary" add "ReservedTokens" int default 0 not null
+end
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('docUpload.TokenUsageSummary', 'Threshold') is null alter table "docUpload"."TokenUsageSummary" add "Threshold" int default 3000 not null
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('dbo.TokenUsageSummary', 'Threshold') is null alter table "dbo"."TokenUsageSummary" add "Threshold" int default 3000 not null
+end
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('docUpload.TokenUsageSummary', 'RequestCount') is null alter table "docUpload"."TokenUsageSummary" add "RequestCount" int default 0 not null
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('dbo.TokenUsageSummary', 'RequestCount') is null alter table "dbo"."TokenUsageSummary" add "RequestCount" int default 0 not null
+end
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('docUpload.TokenUsageSummary', 'LastUsedAt') is null alter table "docUpload"."TokenUsageSummary" add "LastUsedAt" datetime2(3)
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('dbo.TokenUsageSummary', 'LastUsedAt') is null alter table "dbo"."TokenUsageSummary" add "LastUsedAt" datetime2(3)
+end
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('docUpload.TokenUsageSummary', 'ThresholdWarnedAt') is null alter table "docUpload"."TokenUsageSummary" add "ThresholdWarnedAt" datetime2(3)
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('dbo.TokenUsageSummary', 'ThresholdWarnedAt') is null alter table "dbo"."TokenUsageSummary" add "ThresholdWarnedAt" datetime2(3)
+end
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('docUpload.TokenUsageSummary', 'LastUpdated') is null alter table "docUpload"."TokenUsageSummary" add "LastUpdated" datetime2(3) default sysutcdatetime() not null
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('dbo.TokenUsageSummary', 'LastUpdated') is null alter table "dbo"."TokenUsageSummary" add "LastUpdated" datetime2(3) default sysutcdatetime() not null
+end
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if object_id('docUpload.TokenUsageLogs', N'U') is null create table "docUpload"."TokenUsageLogs" ("UsageID" int identity primary key, "TokenID" int not null references "docUpload"."TokenMaster" ("TokenID"), "CompanyID" nvarchar(50), "RequestID" nvarchar(64), "Branch" nvarchar(100) default 'Default' not null, "RequestedBy" nvarchar(100) default 'System' not null, "InputTokens" int default 0 not null, "OutputTokens" int default 0 not null, "ThoughtsTokens" int default 0 not null, "TextPromptTokens" int default 0 not null, "ImagePromptTokens" int default 0 not null, "DocumentPromptTokens" int default 0 not null, "TextCandidatesTokens" int default 0 not null, "CachedTokens" int default 0 not null, "TotalTokensUsed" int default 0 not null, "RequestCount" int default 1 not null, "Model" nvarchar(100), "Outcome" nvarchar(32), "LatencyMs" int, "LoggedAt" datetime2(3) default sysutcdatetime() not null)
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if object_id('dbo.TokenUsageLogs', N'U') is null create table "dbo"."TokenUsageLogs" ("UsageID" int identity primary key, "TokenID" int not null references "dbo"."TokenMaster" ("TokenID"), "CompanyID" nvarchar(50), "RequestID" nvarchar(64), "Branch" nvarchar(100) default 'Default' not null, "RequestedBy" nvarchar(100) default 'System' not null, "InputTokens" int default 0 not null, "OutputTokens" int default 0 not null, "ThoughtsTokens" int default 0 not null, "TextPromptTokens" int default 0 not null, "ImagePromptTokens" int default 0 not null, "DocumentPromptTokens" int default 0 not null, "TextCandidatesTokens" int default 0 not null, "CachedTokens" int default 0 not null, "TotalTokensUsed" int default 0 not null, "RequestCount" int default 1 not null, "Model" nvarchar(100), "Outcome" nvarchar(32), "LatencyMs" int, "LoggedAt" datetime2(3) default sysutcdatetime() not null)
+end
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('docUpload.TokenUsageLogs', 'TokenID') is null alter table "docUpload"."TokenUsageLogs" add "TokenID" int not null
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('dbo.TokenUsageLogs', 'TokenID') is null alter table "dbo"."TokenUsageLogs" add "TokenID" int not null
+end
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('docUpload.TokenUsageLogs', 'CompanyID') is null alter table "docUpload"."TokenUsageLogs" add "CompanyID" nvarchar(50)
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('dbo.TokenUsageLogs', 'CompanyID') is null alter table "dbo"."TokenUsageLogs" add "CompanyID" nvarchar(50)
+end
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('docUpload.TokenUsageLogs', 'RequestID') is null alter table "docUpload"."TokenUsageLogs" add "RequestID" nvarchar(64)
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('dbo.TokenUsageLogs', 'RequestID') is null alter table "dbo"."TokenUsageLogs" add "RequestID" nvarchar(64)
+end
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('docUpload.TokenUsageLogs', 'Branch') is null alter table "docUpload"."TokenUsageLogs" add "Branch" nvarchar(100) default 'Default' not null
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('dbo.TokenUsageLogs', 'Branch') is null alter table "dbo"."TokenUsageLogs" add "Branch" nvarchar(100) default 'Default' not null
+end
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('docUpload.TokenUsageLogs', 'RequestedBy') is null alter table "docUpload"."TokenUsageLogs" add "RequestedBy" nvarchar(100) default 'System' not null
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('dbo.TokenUsageLogs', 'RequestedBy') is null alter table "dbo"."TokenUsageLogs" add "RequestedBy" nvarchar(100) default 'System' not null
+end
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('docUpload.TokenUsageLogs', 'InputTokens') is null alter table "docUpload"."TokenUsageLogs" add "InputTokens" int default 0 not null
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('dbo.TokenUsageLogs', 'InputTokens') is null alter table "dbo"."TokenUsageLogs" add "InputTokens" int default 0 not null
+end
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('docUpload.TokenUsageLogs', 'OutputTokens') is null alter table "docUpload"."TokenUsageLogs" add "OutputTokens" int default 0 not null
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('dbo.TokenUsageLogs', 'OutputTokens') is null alter table "dbo"."TokenUsageLogs" add "OutputTokens" int default 0 not null
+end
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('docUpload.TokenUsageLogs', 'ThoughtsTokens') is null alter table "docUpload"."TokenUsageLogs" add "ThoughtsTokens" int default 0 not null
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('dbo.TokenUsageLogs', 'ThoughtsTokens') is null alter table "dbo"."TokenUsageLogs" add "ThoughtsTokens" int default 0 not null
+end
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('docUpload.TokenUsageLogs', 'TextPromptTokens') is null alter table "docUpload"."TokenUsageLogs" add "TextPromptTokens" int default 0 not null
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('dbo.TokenUsageLogs', 'TextPromptTokens') is null alter table "dbo"."TokenUsageLogs" add "TextPromptTokens" int default 0 not null
+end
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('docUpload.TokenUsageLogs', 'ImagePromptTokens') is null alter table "docUpload"."TokenUsageLogs" add "ImagePromptTokens" int default 0 not null
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('dbo.TokenUsageLogs', 'ImagePromptTokens') is null alter table "dbo"."TokenUsageLogs" add "ImagePromptTokens" int default 0 not null
+end
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('docUpload.TokenUsageLogs', 'DocumentPromptTokens') is null alter table "docUpload"."TokenUsageLogs" add "DocumentPromptTokens" int default 0 not null
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('dbo.TokenUsageLogs', 'DocumentPromptTokens') is null alter table "dbo"."TokenUsageLogs" add "DocumentPromptTokens" int default 0 not null
+end
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('docUpload.TokenUsageLogs', 'TextCandidatesTokens') is null alter table "docUpload"."TokenUsageLogs" add "TextCandidatesTokens" int default 0 not null
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('dbo.TokenUsageLogs', 'TextCandidatesTokens') is null alter table "dbo"."TokenUsageLogs" add "TextCandidatesTokens" int default 0 not null
+end
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('docUpload.TokenUsageLogs', 'CachedTokens') is null alter table "docUpload"."TokenUsageLogs" add "CachedTokens" int default 0 not null
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('dbo.TokenUsageLogs', 'CachedTokens') is null alter table "dbo"."TokenUsageLogs" add "CachedTokens" int default 0 not null
+end
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('docUpload.TokenUsageLogs', 'TotalTokensUsed') is null alter table "docUpload"."TokenUsageLogs" add "TotalTokensUsed" int default 0 not null
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('dbo.TokenUsageLogs', 'TotalTokensUsed') is null alter table "dbo"."TokenUsageLogs" add "TotalTokensUsed" int default 0 not null
+end
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('docUpload.TokenUsageLogs', 'RequestCount') is null alter table "docUpload"."TokenUsageLogs" add "RequestCount" int default 1 not null
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('dbo.TokenUsageLogs', 'RequestCount') is null alter table "dbo"."TokenUsageLogs" add "RequestCount" int default 1 not null
+end
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('docUpload.TokenUsageLogs', 'Model') is null alter table "docUpload"."TokenUsageLogs" add "Model" nvarchar(100)
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('dbo.TokenUsageLogs', 'Model') is null alter table "dbo"."TokenUsageLogs" add "Model" nvarchar(100)
+end
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('docUpload.TokenUsageLogs', 'Outcome') is null alter table "docUpload"."TokenUsageLogs" add "Outcome" nvarchar(32)
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('dbo.TokenUsageLogs', 'Outcome') is null alter table "dbo"."TokenUsageLogs" add "Outcome" nvarchar(32)
+end
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('docUpload.TokenUsageLogs', 'LatencyMs') is null alter table "docUpload"."TokenUsageLogs" add "LatencyMs" int
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('dbo.TokenUsageLogs', 'LatencyMs') is null alter table "dbo"."TokenUsageLogs" add "LatencyMs" int
+end
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('docUpload.TokenUsageLogs', 'LoggedAt') is null alter table "docUpload"."TokenUsageLogs" add "LoggedAt" datetime2(3) default sysutcdatetime() not null
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('dbo.TokenUsageLogs', 'LoggedAt') is null alter table "dbo"."TokenUsageLogs" add "LoggedAt" datetime2(3) default sysutcdatetime() not null
+end
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if object_id('docUpload.TokenReservations', N'U') is null create table "docUpload"."TokenReservations" ("ReservationID" int identity primary key, "TokenID" int not null references "docUpload"."TokenMaster" ("TokenID"), "CompanyID" nvarchar(50) not null, "RequestID" nvarchar(64) not null, "ReservedTokens" int not null, "InstanceID" nvarchar(100), "CreatedAt" datetime2(3) default sysutcdatetime() not null, "ExpiresAt" datetime2(3) not null)
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if object_id('dbo.TokenReservations', N'U') is null create table "dbo"."TokenReservations" ("ReservationID" int identity primary key, "TokenID" int not null references "dbo"."TokenMaster" ("TokenID"), "CompanyID" nvarchar(50) not null, "RequestID" nvarchar(64) not null, "ReservedTokens" int not null, "InstanceID" nvarchar(100), "CreatedAt" datetime2(3) default sysutcdatetime() not null, "ExpiresAt" datetime2(3) not null)
+end
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('docUpload.TokenReservations', 'TokenID') is null alter table "docUpload"."TokenReservations" add "TokenID" int not null
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('dbo.TokenReservations', 'TokenID') is null alter table "dbo"."TokenReservations" add "TokenID" int not null
+end
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('docUpload.TokenReservations', 'CompanyID') is null alter table "docUpload"."TokenReservations" add "CompanyID" nvarchar(50) not null
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('dbo.TokenReservations', 'CompanyID') is null alter table "dbo"."TokenReservations" add "CompanyID" nvarchar(50) not null
+end
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('docUpload.TokenReservations', 'RequestID') is null alter table "docUpload"."TokenReservations" add "RequestID" nvarchar(64) not null
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('dbo.TokenReservations', 'RequestID') is null alter table "dbo"."TokenReservations" add "RequestID" nvarchar(64) not null
+end
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('docUpload.TokenReservations', 'ReservedTokens') is null alter table "docUpload"."TokenReservations" add "ReservedTokens" int not null
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('dbo.TokenReservations', 'ReservedTokens') is null alter table "dbo"."TokenReservations" add "ReservedTokens" int not null
+end
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('docUpload.TokenReservations', 'InstanceID') is null alter table "docUpload"."TokenReservations" add "InstanceID" nvarchar(100)
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('dbo.TokenReservations', 'InstanceID') is null alter table "dbo"."TokenReservations" add "InstanceID" nvarchar(100)
+end
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('docUpload.TokenReservations', 'CreatedAt') is null alter table "docUpload"."TokenReservations" add "CreatedAt" datetime2(3) default sysutcdatetime() not null
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('dbo.TokenReservations', 'CreatedAt') is null alter table "dbo"."TokenReservations" add "CreatedAt" datetime2(3) default sysutcdatetime() not null
+end
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('docUpload.TokenReservations', 'ExpiresAt') is null alter table "docUpload"."TokenReservations" add "ExpiresAt" datetime2(3) not null
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('dbo.TokenReservations', 'ExpiresAt') is null alter table "dbo"."TokenReservations" add "ExpiresAt" datetime2(3) not null
+end
+GO
+
+if object_id('dbo.AuditLog', N'U') is null create table "dbo"."AuditLog" ("AuditID" int identity primary key, "TokenID" int, "CompanyID" nvarchar(50), "Action" nvarchar(64) not null, "Actor" nvarchar(200) not null, "Reason" nvarchar(1000), "BeforeJson" nvarchar(max), "AfterJson" nvarchar(max), "RequestID" nvarchar(64), "CreatedAt" datetime2(3) default sysutcdatetime() not null)
+GO
+
+if col_length('dbo.AuditLog', 'TokenID') is null alter table "dbo"."AuditLog" add "TokenID" int
+GO
+
+if col_length('dbo.AuditLog', 'CompanyID') is null alter table "dbo"."AuditLog" add "CompanyID" nvarchar(50)
+GO
+
+if col_length('dbo.AuditLog', 'Action') is null alter table "dbo"."AuditLog" add "Action" nvarchar(64) not null
+GO
+
+if col_length('dbo.AuditLog', 'Actor') is null alter table "dbo"."AuditLog" add "Actor" nvarchar(200) not null
+GO
+
+if col_length('dbo.AuditLog', 'Reason') is null alter table "dbo"."AuditLog" add "Reason" nvarchar(1000)
+GO
+
+if col_length('dbo.AuditLog', 'BeforeJson') is null alter table "dbo"."AuditLog" add "BeforeJson" nvarchar(max)
+GO
+
+if col_length('dbo.AuditLog', 'AfterJson') is null alter table "dbo"."AuditLog" add "AfterJson" nvarchar(max)
+GO
+
+if col_length('dbo.AuditLog', 'RequestID') is null alter table "dbo"."AuditLog" add "RequestID" nvarchar(64)
+GO
+
+if col_length('dbo.AuditLog', 'CreatedAt') is null alter table "dbo"."AuditLog" add "CreatedAt" datetime2(3) default sysutcdatetime() not null
+GO
+
+if object_id('dbo.ApplicationLogs', N'U') is null create table "dbo"."ApplicationLogs" ("LogID" int identity primary key, "Timestamp" datetime2(3) default sysutcdatetime() not null, "LogLevel" nvarchar(20), "Logger" nvarchar(255), "Message" nvarchar(max), "Exception" nvarchar(max), "Module" nvarchar(255), "FunctionName" nvarchar(255), "LineNumber" int, "RequestID" nvarchar(64), "CompanyID" nvarchar(50), "Context" nvarchar(max))
+GO
+
+if col_length('dbo.ApplicationLogs', 'Timestamp') is null alter table "dbo"."ApplicationLogs" add "Timestamp" datetime2(3) default sysutcdatetime() not null
+GO
+
+if col_length('dbo.ApplicationLogs', 'LogLevel') is null alter table "dbo"."ApplicationLogs" add "LogLevel" nvarchar(20)
+GO
+
+if col_length('dbo.ApplicationLogs', 'Logger') is null alter table "dbo"."ApplicationLogs" add "Logger" nvarchar(255)
+GO
+
+if col_length('dbo.ApplicationLogs', 'Message') is null alter table "dbo"."ApplicationLogs" add "Message" nvarchar(max)
+GO
+
+if col_length('dbo.ApplicationLogs', 'Exception') is null alter table "dbo"."ApplicationLogs" add "Exception" nvarchar(max)
+GO
+
+if col_length('dbo.ApplicationLogs', 'Module') is null alter table "dbo"."ApplicationLogs" add "Module" nvarchar(255)
+GO
+
+if col_length('dbo.ApplicationLogs', 'FunctionName') is null alter table "dbo"."ApplicationLogs" add "FunctionName" nvarchar(255)
+GO
+
+if col_length('dbo.ApplicationLogs', 'LineNumber') is null alter table "dbo"."ApplicationLogs" add "LineNumber" int
+GO
+
+if col_length('dbo.ApplicationLogs', 'RequestID') is null alter table "dbo"."ApplicationLogs" add "RequestID" nvarchar(64)
+GO
+
+if col_length('dbo.ApplicationLogs', 'CompanyID') is null alter table "dbo"."ApplicationLogs" add "CompanyID" nvarchar(50)
+GO
+
+if col_length('dbo.ApplicationLogs', 'Context') is null alter table "dbo"."ApplicationLogs" add "Context" nvarchar(max)
+GO
+
+if object_id('dbo.RetryAttempts', N'U') is null create table "dbo"."RetryAttempts" ("RetryID" int identity primary key, "TokenID" int, "CompanyID" nvarchar(50), "RequestID" nvarchar(64), "Attempt" int, "ErrorCode" nvarchar(64), "HttpStatus" int, "ErrorMessage" nvarchar(max), "IsRetryable" bit default 1 not null, "IsFinal" bit default 0 not null, "DelayMs" int, "Timestamp" datetime2(3) default sysutcdatetime() not null)
+GO
+
+if col_length('dbo.RetryAttempts', 'TokenID') is null alter table "dbo"."RetryAttempts" add "TokenID" int
+GO
+
+if col_length('dbo.RetryAttempts', 'CompanyID') is null alter table "dbo"."RetryAttempts" add "CompanyID" nvarchar(50)
+GO
+
+if col_length('dbo.RetryAttempts', 'RequestID') is null alter table "dbo"."RetryAttempts" add "RequestID" nvarchar(64)
+GO
+
+if col_length('dbo.RetryAttempts', 'Attempt') is null alter table "dbo"."RetryAttempts" add "Attempt" int
+GO
+
+if col_length('dbo.RetryAttempts', 'ErrorCode') is null alter table "dbo"."RetryAttempts" add "ErrorCode" nvarchar(64)
+GO
+
+if col_length('dbo.RetryAttempts', 'HttpStatus') is null alter table "dbo"."RetryAttempts" add "HttpStatus" int
+GO
+
+if col_length('dbo.RetryAttempts', 'ErrorMessage') is null alter table "dbo"."RetryAttempts" add "ErrorMessage" nvarchar(max)
+GO
+
+if col_length('dbo.RetryAttempts', 'IsRetryable') is null alter table "dbo"."RetryAttempts" add "IsRetryable" bit default 1 not null
+GO
+
+if col_length('dbo.RetryAttempts', 'IsFinal') is null alter table "dbo"."RetryAttempts" add "IsFinal" bit default 0 not null
+GO
+
+if col_length('dbo.RetryAttempts', 'DelayMs') is null alter table "dbo"."RetryAttempts" add "DelayMs" int
+GO
+
+if col_length('dbo.RetryAttempts', 'Timestamp') is null alter table "dbo"."RetryAttempts" add "Timestamp" datetime2(3) default sysutcdatetime() not null
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null) and not exists (select 1 from "dbo"."SchemaMigrations" where "MigrationID" = N'0001-baseline')
+begin
+  update "docUpload"."TokenMaster" set "TotalTokenLimit" = 100000 where "TotalTokenLimit" is null
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null) and not exists (select 1 from "dbo"."SchemaMigrations" where "MigrationID" = N'0001-baseline')
+begin
+  update "dbo"."TokenMaster" set "TotalTokenLimit" = 100000 where "TotalTokenLimit" is null
+end
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null) and not exists (select 1 from "dbo"."SchemaMigrations" where "MigrationID" = N'0001-baseline')
+begin
+  update "docUpload"."TokenMaster" set "Provider" = 'Gemini' where "Provider" is null
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null) and not exists (select 1 from "dbo"."SchemaMigrations" where "MigrationID" = N'0001-baseline')
+begin
+  update "dbo"."TokenMaster" set "Provider" = 'Gemini' where "Provider" is null
+end
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null) and not exists (select 1 from "dbo"."SchemaMigrations" where "MigrationID" = N'0001-baseline')
+begin
+  update "docUpload"."TokenMaster" set "Status" = 'Disabled', "StatusReason" = 'imported without a status' where "Status" is null
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null) and not exists (select 1 from "dbo"."SchemaMigrations" where "MigrationID" = N'0001-baseline')
+begin
+  update "dbo"."TokenMaster" set "Status" = 'Disabled', "StatusReason" = 'imported without a status' where "Status" is null
+end
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null) and not exists (select 1 from "dbo"."SchemaMigrations" where "MigrationID" = N'0001-baseline')
+begin
+  update "docUpload"."TokenMaster" set "UpdatedAt" = "CreatedAt" where "UpdatedAt" is null
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null) and not exists (select 1 from "dbo"."SchemaMigrations" where "MigrationID" = N'0001-baseline')
+begin
+  update "dbo"."TokenMaster" set "UpdatedAt" = "CreatedAt" where "UpdatedAt" is null
+end
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null) and not exists (select 1 from "dbo"."SchemaMigrations" where "MigrationID" = N'0001-baseline')
+begin
+  update "docUpload"."TokenUsageLogs" set "CompanyID" = (select "t"."CompanyID" from "docUpload"."TokenMaster" as "t" where "t"."TokenID" = "docUpload"."TokenUsageLogs"."TokenID") where "CompanyID" is null
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null) and not exists (select 1 from "dbo"."SchemaMigrations" where "MigrationID" = N'0001-baseline')
+begin
+  update "dbo"."TokenUsageLogs" set "CompanyID" = (select "t"."CompanyID" from "dbo"."TokenMaster" as "t" where "t"."TokenID" = "dbo"."TokenUsageLogs"."TokenID") where "CompanyID" is null
+end
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null) and not exists (select 1 from "dbo"."SchemaMigrations" where "MigrationID" = N'0001-baseline')
+begin
+  delete from "docUpload"."TokenUsageSummary" where "TokenID" is null
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null) and not exists (select 1 from "dbo"."SchemaMigrations" where "MigrationID" = N'0001-baseline')
+begin
+  delete from "dbo"."TokenUsageSummary" where "TokenID" is null
+end
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null) and not exists (select 1 from "dbo"."SchemaMigrations" where "MigrationID" = N'0001-baseline')
+begin
+  delete from "docUpload"."TokenUsageSummary" where "SummaryID" not in (select min("SummaryID") as "id" from "docUpload"."TokenUsageSummary" group by "TokenID")
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null) and not exists (select 1 from "dbo"."SchemaMigrations" where "MigrationID" = N'0001-baseline')
+begin
+  delete from "dbo"."TokenUsageSummary" where "SummaryID" not in (select min("SummaryID") as "id" from "dbo"."TokenUsageSummary" group by "TokenID")
+end
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null) and not exists (select 1 from "dbo"."SchemaMigrations" where "MigrationID" = N'0001-baseline')
+begin
+  insert into "docUpload"."TokenUsageSummary" ("TokenID", "TotalUsedTokens", "TotalRemainingTokens", "ReservedTokens", "Threshold", "RequestCount") select "t"."TokenID", 0 as "TotalUsedTokens", "t"."TotalTokenLimit" as "TotalRemainingTokens", 0 as "ReservedTokens", 3000 as "Threshold", 0 as "RequestCount" from "docUpload"."TokenMaster" as "t" where not exists (select 1 as "one" from "docUpload"."TokenUsageSummary" as "s" where "s"."TokenID" = "t"."TokenID")
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null) and not exists (select 1 from "dbo"."SchemaMigrations" where "MigrationID" = N'0001-baseline')
+begin
+  insert into "dbo"."TokenUsageSummary" ("TokenID", "TotalUsedTokens", "TotalRemainingTokens", "ReservedTokens", "Threshold", "RequestCount") select "t"."TokenID", 0 as "TotalUsedTokens", "t"."TotalTokenLimit" as "TotalRemainingTokens", 0 as "ReservedTokens", 3000 as "Threshold", 0 as "RequestCount" from "dbo"."TokenMaster" as "t" where not exists (select 1 as "one" from "dbo"."TokenUsageSummary" as "s" where "s"."TokenID" = "t"."TokenID")
+end
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null) and not exists (select 1 from "dbo"."SchemaMigrations" where "MigrationID" = N'0001-baseline')
+begin
+  update "docUpload"."TokenUsageSummary" set "TotalUsedTokens" = coalesce((select sum("u"."TotalTokensUsed") as "n" from "docUpload"."TokenUsageLogs" as "u" where "u"."TokenID" = "docUpload"."TokenUsageSummary"."TokenID"), 0), "RequestCount" = coalesce((select sum("u"."RequestCount") as "n" from "docUpload"."TokenUsageLogs" as "u" where "u"."TokenID" = "docUpload"."TokenUsageSummary"."TokenID"), 0)
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null) and not exists (select 1 from "dbo"."SchemaMigrations" where "MigrationID" = N'0001-baseline')
+begin
+  update "dbo"."TokenUsageSummary" set "TotalUsedTokens" = coalesce((select sum("u"."TotalTokensUsed") as "n" from "dbo"."TokenUsageLogs" as "u" where "u"."TokenID" = "dbo"."TokenUsageSummary"."TokenID"), 0), "RequestCount" = coalesce((select sum("u"."RequestCount") as "n" from "dbo"."TokenUsageLogs" as "u" where "u"."TokenID" = "dbo"."TokenUsageSummary"."TokenID"), 0)
+end
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null) and not exists (select 1 from "dbo"."SchemaMigrations" where "MigrationID" = N'0001-baseline')
+begin
+  update "docUpload"."TokenUsageSummary" set "TotalRemainingTokens" = (select "t"."TotalTokenLimit" from "docUpload"."TokenMaster" as "t" where "t"."TokenID" = "docUpload"."TokenUsageSummary"."TokenID") - "TotalUsedTokens"
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null) and not exists (select 1 from "dbo"."SchemaMigrations" where "MigrationID" = N'0001-baseline')
+begin
+  update "dbo"."TokenUsageSummary" set "TotalRemainingTokens" = (select "t"."TotalTokenLimit" from "dbo"."TokenMaster" as "t" where "t"."TokenID" = "dbo"."TokenUsageSummary"."TokenID") - "TotalUsedTokens"
+end
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if not exists (select 1 from sys.indexes where name = 'IX_TokenMaster_Company_Status' and object_id = object_id('docUpload.TokenMaster')) create index "IX_TokenMaster_Company_Status" on "docUpload"."TokenMaster" ("CompanyID", "Status")
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if not exists (select 1 from sys.indexes where name = 'IX_TokenMaster_Company_Status' and object_id = object_id('dbo.TokenMaster')) create index "IX_TokenMaster_Company_Status" on "dbo"."TokenMaster" ("CompanyID", "Status")
+end
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if not exists (select 1 from sys.indexes where name = 'UX_TokenMaster_KeyHash' and object_id = object_id('docUpload.TokenMaster')) create unique index "UX_TokenMaster_KeyHash" on "docUpload"."TokenMaster" ("KeyHash") where "KeyHash" is not null
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if not exists (select 1 from sys.indexes where name = 'UX_TokenMaster_KeyHash' and object_id = object_id('dbo.TokenMaster')) create unique index "UX_TokenMaster_KeyHash" on "dbo"."TokenMaster" ("KeyHash") where "KeyHash" is not null
+end
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if not exists (select 1 from sys.indexes where name = 'IX_TokenMaster_RotatedFrom' and object_id = object_id('docUpload.TokenMaster')) create index "IX_TokenMaster_RotatedFrom" on "docUpload"."TokenMaster" ("RotatedFromTokenID")
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if not exists (select 1 from sys.indexes where name = 'IX_TokenMaster_RotatedFrom' and object_id = object_id('dbo.TokenMaster')) create index "IX_TokenMaster_RotatedFrom" on "dbo"."TokenMaster" ("RotatedFromTokenID")
+end
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if not exists (select 1 from sys.indexes where name = 'UX_TokenUsageSummary_TokenID' and object_id = object_id('docUpload.TokenUsageSummary')) create unique index "UX_TokenUsageSummary_TokenID" on "docUpload"."TokenUsageSummary" ("TokenID")
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if not exists (select 1 from sys.indexes where name = 'UX_TokenUsageSummary_TokenID' and object_id = object_id('dbo.TokenUsageSummary')) create unique index "UX_TokenUsageSummary_TokenID" on "dbo"."TokenUsageSummary" ("TokenID")
+end
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if not exists (select 1 from sys.indexes where name = 'IX_TokenUsageLogs_Token_LoggedAt' and object_id = object_id('docUpload.TokenUsageLogs')) create index "IX_TokenUsageLogs_Token_LoggedAt" on "docUpload"."TokenUsageLogs" ("TokenID", "LoggedAt")
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if not exists (select 1 from sys.indexes where name = 'IX_TokenUsageLogs_Token_LoggedAt' and object_id = object_id('dbo.TokenUsageLogs')) create index "IX_TokenUsageLogs_Token_LoggedAt" on "dbo"."TokenUsageLogs" ("TokenID", "LoggedAt")
+end
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if not exists (select 1 from sys.indexes where name = 'IX_TokenUsageLogs_Company_LoggedAt' and object_id = object_id('docUpload.TokenUsageLogs')) create index "IX_TokenUsageLogs_Company_LoggedAt" on "docUpload"."TokenUsageLogs" ("CompanyID", "LoggedAt")
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if not exists (select 1 from sys.indexes where name = 'IX_TokenUsageLogs_Company_LoggedAt' and object_id = object_id('dbo.TokenUsageLogs')) create index "IX_TokenUsageLogs_Company_LoggedAt" on "dbo"."TokenUsageLogs" ("CompanyID", "LoggedAt")
+end
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if not exists (select 1 from sys.indexes where name = 'IX_TokenUsageLogs_LoggedAt' and object_id = object_id('docUpload.TokenUsageLogs')) create index "IX_TokenUsageLogs_LoggedAt" on "docUpload"."TokenUsageLogs" ("LoggedAt")
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if not exists (select 1 from sys.indexes where name = 'IX_TokenUsageLogs_LoggedAt' and object_id = object_id('dbo.TokenUsageLogs')) create index "IX_TokenUsageLogs_LoggedAt" on "dbo"."TokenUsageLogs" ("LoggedAt")
+end
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if not exists (select 1 from sys.indexes where name = 'IX_TokenUsageLogs_RequestID' and object_id = object_id('docUpload.TokenUsageLogs')) create index "IX_TokenUsageLogs_RequestID" on "docUpload"."TokenUsageLogs" ("RequestID")
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if not exists (select 1 from sys.indexes where name = 'IX_TokenUsageLogs_RequestID' and object_id = object_id('dbo.TokenUsageLogs')) create index "IX_TokenUsageLogs_RequestID" on "dbo"."TokenUsageLogs" ("RequestID")
+end
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if not exists (select 1 from sys.indexes where name = 'IX_TokenReservations_TokenID' and object_id = object_id('docUpload.TokenReservations')) create index "IX_TokenReservations_TokenID" on "docUpload"."TokenReservations" ("TokenID")
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if not exists (select 1 from sys.indexes where name = 'IX_TokenReservations_TokenID' and object_id = object_id('dbo.TokenReservations')) create index "IX_TokenReservations_TokenID" on "dbo"."TokenReservations" ("TokenID")
+end
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if not exists (select 1 from sys.indexes where name = 'IX_TokenReservations_ExpiresAt' and object_id = object_id('docUpload.TokenReservations')) create index "IX_TokenReservations_ExpiresAt" on "docUpload"."TokenReservations" ("ExpiresAt")
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if not exists (select 1 from sys.indexes where name = 'IX_TokenReservations_ExpiresAt' and object_id = object_id('dbo.TokenReservations')) create index "IX_TokenReservations_ExpiresAt" on "dbo"."TokenReservations" ("ExpiresAt")
+end
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if not exists (select 1 from sys.indexes where name = 'IX_TokenReservations_RequestID' and object_id = object_id('docUpload.TokenReservations')) create index "IX_TokenReservations_RequestID" on "docUpload"."TokenReservations" ("RequestID")
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if not exists (select 1 from sys.indexes where name = 'IX_TokenReservations_RequestID' and object_id = object_id('dbo.TokenReservations')) create index "IX_TokenReservations_RequestID" on "dbo"."TokenReservations" ("RequestID")
+end
+GO
+
+if not exists (select 1 from sys.indexes where name = 'IX_AuditLog_Token_CreatedAt' and object_id = object_id('dbo.AuditLog')) create index "IX_AuditLog_Token_CreatedAt" on "dbo"."AuditLog" ("TokenID", "CreatedAt")
+GO
+
+if not exists (select 1 from sys.indexes where name = 'IX_AuditLog_Company_CreatedAt' and object_id = object_id('dbo.AuditLog')) create index "IX_AuditLog_Company_CreatedAt" on "dbo"."AuditLog" ("CompanyID", "CreatedAt")
+GO
+
+if not exists (select 1 from sys.indexes where name = 'IX_AuditLog_CreatedAt' and object_id = object_id('dbo.AuditLog')) create index "IX_AuditLog_CreatedAt" on "dbo"."AuditLog" ("CreatedAt")
+GO
+
+if not exists (select 1 from sys.indexes where name = 'IX_ApplicationLogs_Timestamp' and object_id = object_id('dbo.ApplicationLogs')) create index "IX_ApplicationLogs_Timestamp" on "dbo"."ApplicationLogs" ("Timestamp")
+GO
+
+if not exists (select 1 from sys.indexes where name = 'IX_ApplicationLogs_Level_Timestamp' and object_id = object_id('dbo.ApplicationLogs')) create index "IX_ApplicationLogs_Level_Timestamp" on "dbo"."ApplicationLogs" ("LogLevel", "Timestamp")
+GO
+
+if not exists (select 1 from sys.indexes where name = 'IX_ApplicationLogs_Company_Timestamp' and object_id = object_id('dbo.ApplicationLogs')) create index "IX_ApplicationLogs_Company_Timestamp" on "dbo"."ApplicationLogs" ("CompanyID", "Timestamp")
+GO
+
+if not exists (select 1 from sys.indexes where name = 'IX_ApplicationLogs_RequestID' and object_id = object_id('dbo.ApplicationLogs')) create index "IX_ApplicationLogs_RequestID" on "dbo"."ApplicationLogs" ("RequestID")
+GO
+
+if not exists (select 1 from sys.indexes where name = 'IX_RetryAttempts_Token_Timestamp' and object_id = object_id('dbo.RetryAttempts')) create index "IX_RetryAttempts_Token_Timestamp" on "dbo"."RetryAttempts" ("TokenID", "Timestamp")
+GO
+
+if not exists (select 1 from sys.indexes where name = 'IX_RetryAttempts_Company_Timestamp' and object_id = object_id('dbo.RetryAttempts')) create index "IX_RetryAttempts_Company_Timestamp" on "dbo"."RetryAttempts" ("CompanyID", "Timestamp")
+GO
+
+if not exists (select 1 from sys.indexes where name = 'IX_RetryAttempts_Timestamp' and object_id = object_id('dbo.RetryAttempts')) create index "IX_RetryAttempts_Timestamp" on "dbo"."RetryAttempts" ("Timestamp")
+GO
+
+if not exists (select 1 from sys.indexes where name = 'IX_RetryAttempts_RequestID' and object_id = object_id('dbo.RetryAttempts')) create index "IX_RetryAttempts_RequestID" on "dbo"."RetryAttempts" ("RequestID")
+GO
+
+drop view if exists "dbo"."vw_TokenStatus"
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+  exec(N'create view "dbo"."vw_TokenStatus" as select "t"."TokenID", "t"."CompanyID", "t"."CompanyName", "t"."Provider", "t"."KeyHint", "t"."Status", "t"."TotalTokenLimit", coalesce("s"."TotalUsedTokens", 0) as "TotalUsedTokens", coalesce("s"."ReservedTokens", 0) as "ReservedTokens", ("t"."TotalTokenLimit" - coalesce("s"."TotalUsedTokens", 0)) as "TotalRemainingTokens", ("t"."TotalTokenLimit" - coalesce("s"."TotalUsedTokens", 0)) - coalesce("s"."ReservedTokens", 0) as "AvailableTokens", coalesce("s"."Threshold", 3000) as "Threshold", coalesce("s"."RequestCount", 0) as "RequestCount", "t"."ExpiresAt", "s"."LastUsedAt", "t"."CreatedAt", "s"."LastUpdated", case
+    when "t"."Status" = ''Expired'' or ("t"."ExpiresAt" is not null and "t"."ExpiresAt" <= sysutcdatetime()) then ''EXPIRED''
+    when "t"."Status" = ''Exceeded'' or ("t"."TotalTokenLimit" - coalesce("s"."TotalUsedTokens", 0)) <= 0 then ''EXCEEDED''
+    when "t"."Status" = ''Disabled'' then ''DISABLED''
+    when "t"."Status" = ''Invalid'' then ''INVALID''
+    when ("t"."TotalTokenLimit" - coalesce("s"."TotalUsedTokens", 0)) < coalesce("s"."Threshold", 3000) then ''WARNING''
+    else ''OK'' end as "HealthStatus" from "docUpload"."TokenMaster" as "t" left join "docUpload"."TokenUsageSummary" as "s" on "s"."TokenID" = "t"."TokenID" where "t"."DeletedAt" is null')
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+  exec(N'create view "dbo"."vw_TokenStatus" as select "t"."TokenID", "t"."CompanyID", "t"."CompanyName", "t"."Provider", "t"."KeyHint", "t"."Status", "t"."TotalTokenLimit", coalesce("s"."TotalUsedTokens", 0) as "TotalUsedTokens", coalesce("s"."ReservedTokens", 0) as "ReservedTokens", ("t"."TotalTokenLimit" - coalesce("s"."TotalUsedTokens", 0)) as "TotalRemainingTokens", ("t"."TotalTokenLimit" - coalesce("s"."TotalUsedTokens", 0)) - coalesce("s"."ReservedTokens", 0) as "AvailableTokens", coalesce("s"."Threshold", 3000) as "Threshold", coalesce("s"."RequestCount", 0) as "RequestCount", "t"."ExpiresAt", "s"."LastUsedAt", "t"."CreatedAt", "s"."LastUpdated", case
+    when "t"."Status" = ''Expired'' or ("t"."ExpiresAt" is not null and "t"."ExpiresAt" <= sysutcdatetime()) then ''EXPIRED''
+    when "t"."Status" = ''Exceeded'' or ("t"."TotalTokenLimit" - coalesce("s"."TotalUsedTokens", 0)) <= 0 then ''EXCEEDED''
+    when "t"."Status" = ''Disabled'' then ''DISABLED''
+    when "t"."Status" = ''Invalid'' then ''INVALID''
+    when ("t"."TotalTokenLimit" - coalesce("s"."TotalUsedTokens", 0)) < coalesce("s"."Threshold", 3000) then ''WARNING''
+    else ''OK'' end as "HealthStatus" from "dbo"."TokenMaster" as "t" left join "dbo"."TokenUsageSummary" as "s" on "s"."TokenID" = "t"."TokenID" where "t"."DeletedAt" is null')
+GO
+
+drop view if exists "dbo"."vw_UsageSummary"
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+  exec(N'create view "dbo"."vw_UsageSummary" as select "t"."CompanyID", max("t"."CompanyName") as "CompanyName", count(distinct "u"."Branch") as "Branches", count(distinct "u"."RequestedBy") as "Users", cast(sum("u"."RequestCount") as bigint) as "TotalRequests", cast(sum("u"."TotalTokensUsed") as bigint) as "TotalTokensUsed", cast(sum("u"."TotalTokensUsed") as float) / nullif(sum("u"."RequestCount"), 0) as "AvgTokensPerRequest", min("u"."LoggedAt") as "FirstUsed", max("u"."LoggedAt") as "LastUsed", datediff(day, min("u"."LoggedAt"), max("u"."LoggedAt")) as "DaysActive" from "docUpload"."TokenUsageLogs" as "u" inner join "docUpload"."TokenMaster" as "t" on "t"."TokenID" = "u"."TokenID" group by "t"."CompanyID"')
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+  exec(N'create view "dbo"."vw_UsageSummary" as select "t"."CompanyID", max("t"."CompanyName") as "CompanyName", count(distinct "u"."Branch") as "Branches", count(distinct "u"."RequestedBy") as "Users", cast(sum("u"."RequestCount") as bigint) as "TotalRequests", cast(sum("u"."TotalTokensUsed") as bigint) as "TotalTokensUsed", cast(sum("u"."TotalTokensUsed") as float) / nullif(sum("u"."RequestCount"), 0) as "AvgTokensPerRequest", min("u"."LoggedAt") as "FirstUsed", max("u"."LoggedAt") as "LastUsed", datediff(day, min("u"."LoggedAt"), max("u"."LoggedAt")) as "DaysActive" from "dbo"."TokenUsageLogs" as "u" inner join "dbo"."TokenMaster" as "t" on "t"."TokenID" = "u"."TokenID" group by "t"."CompanyID"')
+GO
+
+drop view if exists "dbo"."vw_RecentErrors"
+GO
+
+create view "dbo"."vw_RecentErrors" as select "e"."LogID", "e"."Timestamp", "e"."LogLevel", "e"."Logger", "e"."Message", "e"."Exception", "e"."Module", "e"."FunctionName", "e"."LineNumber", "e"."RequestID", "e"."CompanyID", datediff(minute, "e"."Timestamp", sysutcdatetime()) as "MinutesAgo" from (select "l"."LogID", "l"."Timestamp", "l"."LogLevel", "l"."Logger", "l"."Message", "l"."Exception", "l"."Module", "l"."FunctionName", "l"."LineNumber", "l"."RequestID", "l"."CompanyID", row_number() over (order by "l"."Timestamp" desc, "l"."LogID" desc) as "rn" from "dbo"."ApplicationLogs" as "l" where "l"."LogLevel" in ('ERROR', 'CRITICAL')) as "e" where "e"."rn" <= 100
+GO
+
+drop view if exists "dbo"."vw_FailedRetries"
+GO
+
+create view "dbo"."vw_FailedRetries" as select "r"."RequestID", "r"."CompanyID", "r"."TokenID" as "LastTokenID", "r"."Attempts", (select count(distinct "k"."TokenID") as "n" from "dbo"."RetryAttempts" as "k" where "k"."RequestID" = "r"."RequestID") as "KeysTried", "r"."ErrorCode" as "LastErrorCode", "r"."HttpStatus" as "LastHttpStatus", "r"."ErrorMessage" as "LastErrorMessage", "r"."TotalDelayMs", "r"."FirstAttemptAt", "r"."Timestamp" as "LastAttemptAt" from (select "a"."RequestID", "a"."CompanyID", "a"."TokenID", "a"."ErrorCode", "a"."HttpStatus", "a"."ErrorMessage", "a"."IsFinal", "a"."Timestamp", row_number() over (partition by "a"."RequestID" order by "a"."Attempt" desc, "a"."RetryID" desc) as "rn", count(*) over (partition by "a"."RequestID") as "Attempts", cast(sum(coalesce("a"."DelayMs", 0)) over (partition by "a"."RequestID") as bigint) as "TotalDelayMs", min("a"."Timestamp") over (partition by "a"."RequestID") as "FirstAttemptAt" from "dbo"."RetryAttempts" as "a" where "a"."RequestID" is not null) as "r" where "r"."rn" = 1 and "r"."IsFinal" = 1
+GO
+
+insert into "dbo"."SchemaMigrations" ("MigrationID", "AppliedAt") select '0001-baseline' as "MigrationID", sysutcdatetime() as "AppliedAt" where not exists (select 1 as "one" from "dbo"."SchemaMigrations" where "MigrationID" = '0001-baseline')
+GO
