@@ -1,9 +1,15 @@
-export type { DatabaseConfig, MssqlConfig, SchemaNames, SqliteConfig } from './config/database-config.ts';
+export type {
+  DatabaseConfig,
+  MssqlConfig,
+  SchemaNames,
+  SchemaOptions,
+  SqliteConfig,
+} from './config/database-config.ts';
 export {
   DatabaseConfigError,
   DEFAULT_SCHEMAS,
   DEFAULT_SQLITE_FILE,
-  parseSchemaNames,
+  parseSchemaOptions,
 } from './config/database-config.ts';
 export { describeDatabase, parseDatabaseUrl } from './config/database-url.ts';
 export type { DbHandle, DbKind, OpenDatabase } from './db-handle.ts';
@@ -15,6 +21,16 @@ export { migrate } from './migrations/migrate.ts';
 export type { Migration } from './migrations/migration.ts';
 export { renderResetScript, renderSetupScript } from './migrations/render-tsql.ts';
 export { openDatabase } from './open-database.ts';
+export * from './repositories/application-logs.repository.ts';
+export * from './repositories/audit-log.repository.ts';
+export * from './repositories/monitoring-views.repository.ts';
+export * from './repositories/retry-attempts.repository.ts';
+export type { Page } from './repositories/row-values.ts';
+export { toBool, toIso, toNum } from './repositories/row-values.ts';
+export * from './repositories/token-master.repository.ts';
+export * from './repositories/token-reservations.repository.ts';
+export * from './repositories/token-usage-logs.repository.ts';
+export * from './repositories/token-usage-summary.repository.ts';
 export * from './schema/application-logs.table.ts';
 export * from './schema/audit-log.table.ts';
 export type * from './schema/column-types.ts';

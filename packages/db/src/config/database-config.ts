@@ -44,16 +44,26 @@ export class DatabaseConfigError extends Error {
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 
+/**
+ * What the operator configured. `tokenSchema` left out means: the main schema, unless the
+ * database was made by the old Python service (its token tables in `[docUpload]`), which is
+ * detected at startup.
+ */
+export interface SchemaOptions {
+  schema: string;
+  tokenSchema?: string | undefined;
+}
+
 /** Schema names go into DDL unparameterised, so only plain identifiers are allowed. */
-export function parseSchemaNames(input: {
+export function parseSchemaOptions(input: {
   schema?: string | undefined;
   tokenSchema?: string | undefined;
-}): SchemaNames {
+}): SchemaOptions {
   const schema = input.schema?.trim() || DEFAULT_SCHEMAS.schema;
-  const tokenSchema = input.tokenSchema?.trim() || schema;
+  const tokenSchema = input.tokenSchema?.trim() || undefined;
   for (const [name, value] of [
     ['DB_SCHEMA', schema],
-    ['DB_TOKEN_SCHEMA', tokenSchema],
+    ['DB_TOKEN_SCHEMA', tokenSchema ?? schema],
   ] as const) {
     if (!IDENTIFIER.test(value)) {
       throw new DatabaseConfigError(
@@ -63,3 +73,6 @@ export function parseSchemaNames(input: {
   }
   return { schema, tokenSchema };
 }
+
+/** The old Python service's schema for its token tables. */
+export const LEGACY_TOKEN_SCHEMA = 'docUpload';

@@ -1,6 +1,6 @@
 import {
-  DatabaseConfigError,
   type DatabaseConfig,
+  DatabaseConfigError,
   DEFAULT_SQLITE_FILE,
   type MssqlConfig,
 } from './database-config.ts';
@@ -70,7 +70,7 @@ function parseMssqlUrl(url: string): MssqlConfig {
   for (const key of params.keys()) {
     if (!known.has(key)) {
       throw new DatabaseConfigError(
-        `DATABASE_URL has an unknown option '${key}'. Known: encrypt, trustServerCertificate, instanceName, connectTimeout, requestTimeout, poolMax`,
+        `DATABASE_URL has an unknown option ${quoteName(key)}. Known: encrypt, trustServerCertificate, instanceName, connectTimeout, requestTimeout, poolMax`,
       );
     }
   }
@@ -150,7 +150,9 @@ function parseAdoNet(text: string): MssqlConfig {
     const canonical = ADO_KEYS[key];
     if (canonical) values.set(canonical, value);
     else if (!ADO_IGNORED.has(key)) {
-      throw new DatabaseConfigError(`DATABASE_URL (ADO.NET form) has an unknown keyword '${rawKey}'`);
+      throw new DatabaseConfigError(
+        `DATABASE_URL (ADO.NET form) has an unknown keyword ${quoteName(rawKey)}`,
+      );
     }
   }
   if (
@@ -251,42 +253,43 @@ function tokenizeAdoNet(text: string): Array<[string, string]> {
   return pairs;
 }
 
-interface MssqlParts {
-  server: string;
-  port: number | undefined;
-  instanceName: string | undefined;
-  database: string;
-  user: string;
-  password: string;
-  encrypt: boolean | undefined;
-  trustServerCertificate: boolean | undefined;
-  connectTimeoutMs: number | undefined;
-  requestTimeoutMs: number | undefined;
-  poolMax: number | undefined;
-}
+/** What a connection string said; undefined where it said nothing and a default applies. */
+type MssqlParts = { [K in Exclude<keyof MssqlConfig, 'kind'>]: MssqlConfig[K] | undefined };
 
 function finishMssql(parts: MssqlParts): MssqlConfig {
-  const missing = (['server', 'database', 'user', 'password'] as const).filter((k) => parts[k] === '');
-  if (missing.length > 0) {
-    throw new DatabaseConfigError(`DATABASE_URL for SQL Server is missing: ${missing.join(', ')}. ${USAGE}`);
+  const { server, database, user, password } = parts;
+  const missing = Object.entries({ server, database, user, password }).filter(([, v]) => !v);
+  if (!server || !database || !user || !password) {
+    const names = missing.map(([k]) => k).join(', ');
+    throw new DatabaseConfigError(`DATABASE_URL for SQL Server is missing: ${names}. ${USAGE}`);
   }
   if (parts.port !== undefined && (!Number.isInteger(parts.port) || parts.port < 1 || parts.port > 65535)) {
     throw new DatabaseConfigError('DATABASE_URL has a port outside 1-65535');
   }
   return {
     kind: 'mssql',
-    server: parts.server,
+    server,
     port: parts.port,
     instanceName: parts.instanceName,
-    database: parts.database,
-    user: parts.user,
-    password: parts.password,
+    database,
+    user,
+    password,
     encrypt: parts.encrypt ?? MSSQL_DEFAULTS.encrypt,
     trustServerCertificate: parts.trustServerCertificate ?? MSSQL_DEFAULTS.trustServerCertificate,
     connectTimeoutMs: parts.connectTimeoutMs ?? MSSQL_DEFAULTS.connectTimeoutMs,
     requestTimeoutMs: parts.requestTimeoutMs ?? MSSQL_DEFAULTS.requestTimeoutMs,
     poolMax: parts.poolMax ?? MSSQL_DEFAULTS.poolMax,
   };
+}
+
+/**
+ * Names an unknown keyword only when it looks like one: a mistyped URL or an unquoted password
+ * with `;` turns part of the password into a "keyword", and that must never be echoed.
+ */
+function quoteName(name: string): string {
+  return /^[A-Za-z][A-Za-z _]{0,39}$/.test(name)
+    ? `'${name}'`
+    : '(not shown: it does not look like a keyword)';
 }
 
 function parseBool(name: string, value: string, extra: Record<string, boolean> = {}): boolean {

@@ -11,8 +11,8 @@ import {
 import type { SchemaNames } from '../config/database-config.ts';
 import { DEFAULT_SCHEMAS } from '../config/database-config.ts';
 import type { DbKind } from '../db-handle.ts';
-import type { Database } from '../schema/database.ts';
 import { dbPlugins } from '../db-plugins.ts';
+import type { Database } from '../schema/database.ts';
 
 /**
  * A Kysely that compiles but never connects: how every SQL Server statement is checked here,

@@ -76,7 +76,10 @@ function legacyRepairs(ctx: MigrationContext): MigrationStep[] {
         .updateTable('TokenUsageLogs')
         .set({
           CompanyID: (eb: AnyExpressionBuilder) =>
-            eb.selectFrom('TokenMaster as t').select('t.CompanyID').whereRef('t.TokenID', '=', 'TokenUsageLogs.TokenID'),
+            eb
+              .selectFrom('TokenMaster as t')
+              .select('t.CompanyID')
+              .whereRef('t.TokenID', '=', 'TokenUsageLogs.TokenID'),
         })
         .where('CompanyID', 'is', null),
     ),

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
-import type { MigrationContext, MigrationStep } from './migration.ts';
 import { recreateView } from './ddl.ts';
+import type { MigrationContext, MigrationStep } from './migration.ts';
 import { daysBetween, isPast, minutesSince } from './view-sql.ts';
 
 // Views hold no ORDER BY (SQL Server rejects it without TOP); "latest N" is a ROW_NUMBER().

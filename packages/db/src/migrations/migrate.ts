@@ -41,11 +41,7 @@ if @r < 0 throw 50001, N'Could not acquire the schema migration lock', 1;`.execu
   });
 }
 
-async function runPending(
-  handle: DbHandle,
-  db: AnyDb,
-  migrations: readonly Migration[],
-): Promise<string[]> {
+async function runPending(handle: DbHandle, db: AnyDb, migrations: readonly Migration[]): Promise<string[]> {
   const pending = await pendingMigrations(handle, db, migrations);
   const ctx: MigrationContext = {
     db: db as MigrationContext['db'],

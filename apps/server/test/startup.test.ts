@@ -1,0 +1,92 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+
+const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
+// The child runs in a bare temp folder, so the TypeScript loader is named by its full path.
+const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+const dirs: string[] = [];
+const children: ChildProcess[] = [];
+
+afterEach(() => {
+  for (const child of children.splice(0)) child.kill('SIGKILL');
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'igw-server-'));
+  dirs.push(dir);
+  return dir;
+}
+
+/** Starts the real entry point as its own process on a free loopback port. */
+function start(env: Record<string, string>, cwd: string) {
+  const child = spawn(process.execPath, ['--import', TSX, MAIN], {
+    cwd,
+    env: { ...process.env, HOST: '127.0.0.1', PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let output = '';
+  child.stdout?.on('data', (d) => {
+    output += d;
+  });
+  child.stderr?.on('data', (d) => {
+    output += d;
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const listening = new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 20_000);
+    const check = () => {
+      const m = /running on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    };
+    child.stdout?.on('data', check);
+    void exited.then(() => {
+      clearTimeout(timer);
+      reject(new Error(`server exited:\n${output}`));
+    });
+  });
+  // Tests that expect a failed start never await it.
+  listening.catch(() => undefined);
+  return { child, listening, exited, output: () => output };
+}
+
+describe('the service entry point', () => {
+  it('starts on the embedded default ./data/ocr.sqlite, answers health, and stops on SIGTERM', async () => {
+    const cwd = tempDir();
+    const server = start({ DATABASE_URL: '' }, cwd);
+    const url = await server.listening;
+    const res = await fetch(`${url}/`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({
+      status: 'active',
+      database: { kind: 'sqlite', reachable: true },
+    });
+    expect(existsSync(join(cwd, 'data', 'ocr.sqlite'))).toBe(true);
+    expect(server.output()).toContain('applied 0001-baseline');
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
+
+    // A second start on the same file finds the schema current.
+    const again = start({ DATABASE_URL: '' }, cwd);
+    await again.listening;
+    expect(again.output()).toContain('schema current');
+    again.child.kill('SIGTERM');
+    expect(await again.exited).toBe(0);
+  }, 60_000);
+
+  it('refuses a malformed DATABASE_URL with a clear message that never shows the password', async () => {
+    const server = start({ DATABASE_URL: 'mssql://sa:Sup3r-Secret-Pw@db.example:99999/ocr' }, tempDir());
+    expect(await server.exited).toBe(1);
+    expect(server.output()).toMatch(/startup failed: DATABASE_URL/);
+    expect(server.output()).not.toContain('Sup3r-Secret-Pw');
+  }, 30_000);
+});

@@ -1,0 +1,91 @@
+import { sql } from 'kysely';
+import type { DbHandle } from '../db-handle.ts';
+import type { NewTokenReservationRow } from '../schema/token-reservations.table.ts';
+import { clip, insertReturningId, toIso, toNum } from './row-values.ts';
+
+export interface Reservation {
+  reservationId: number;
+  tokenId: number;
+  companyId: string;
+  requestId: string;
+  reservedTokens: number;
+  instanceId: string | null;
+  createdAt: string;
+  expiresAt: string;
+}
+
+export async function insertReservation(handle: DbHandle, row: NewTokenReservationRow): Promise<number> {
+  return insertReturningId(handle, 'TokenReservations', 'ReservationID', {
+    ...row,
+    InstanceID: clip(row.InstanceID, 100),
+    CreatedAt: row.CreatedAt ?? new Date(),
+  });
+}
+
+/** Deletes a reservation; returns how many tokens it held (0 if it was already gone). */
+export async function deleteReservation(handle: DbHandle, reservationId: number): Promise<number> {
+  const held = await handle.db
+    .selectFrom('TokenReservations')
+    .select('ReservedTokens')
+    .where('ReservationID', '=', reservationId)
+    .executeTakeFirst();
+  if (!held) return 0;
+  const result = await handle.db
+    .deleteFrom('TokenReservations')
+    .where('ReservationID', '=', reservationId)
+    .executeTakeFirst();
+  return Number(result.numDeletedRows) > 0 ? held.ReservedTokens : 0;
+}
+
+export async function getReservation(
+  handle: DbHandle,
+  reservationId: number,
+): Promise<Reservation | undefined> {
+  const row = await handle.db
+    .selectFrom('TokenReservations')
+    .selectAll()
+    .where('ReservationID', '=', reservationId)
+    .executeTakeFirst();
+  return (
+    row && {
+      reservationId: row.ReservationID,
+      tokenId: row.TokenID,
+      companyId: row.CompanyID,
+      requestId: row.RequestID,
+      reservedTokens: row.ReservedTokens,
+      instanceId: row.InstanceID,
+      createdAt: toIso(row.CreatedAt),
+      expiresAt: toIso(row.ExpiresAt),
+    }
+  );
+}
+
+/** Reservations whose holder is presumed dead: past their expiry. Oldest first. */
+export async function listExpiredReservationIds(handle: DbHandle, now: Date, max = 500): Promise<number[]> {
+  let query = handle.db
+    .selectFrom('TokenReservations')
+    .select('ReservationID')
+    .where('ExpiresAt', '<=', now)
+    .orderBy('ExpiresAt');
+  query = handle.kind === 'mssql' ? query.top(max) : query.limit(max);
+  const rows = await query.execute();
+  return rows.map((r) => r.ReservationID);
+}
+
+/** Σ ReservedTokens of one token's open reservations: the ledger's ReservedTokens invariant. */
+export async function sumOpenReservations(handle: DbHandle, tokenId: number): Promise<number> {
+  const row = await handle.db
+    .selectFrom('TokenReservations')
+    .select(sql<number | string | null>`sum(${sql.ref('ReservedTokens')})`.as('n'))
+    .where('TokenID', '=', tokenId)
+    .executeTakeFirst();
+  return toNum(row?.n);
+}
+
+export async function countOpenReservations(handle: DbHandle): Promise<number> {
+  const row = await handle.db
+    .selectFrom('TokenReservations')
+    .select(sql<number>`count(*)`.as('n'))
+    .executeTakeFirst();
+  return toNum(row?.n);
+}

@@ -1,0 +1,188 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../src/schema/database.ts';
+import { openTestSqlite, type TestDatabase } from '../src/testing/index.ts';
+
+// The Kysely types and the migrations are written separately; these lists are checked by the
+// compiler against the types (every key, no extra) and by the test against the database.
+type Columns<T> = Record<keyof T, true>;
+const COLUMNS = {
+  TokenMaster: {
+    TokenID: true,
+    CompanyID: true,
+    CompanyName: true,
+    ApiKey: true,
+    KeyHint: true,
+    KeyHash: true,
+    Provider: true,
+    TotalTokenLimit: true,
+    Status: true,
+    StatusReason: true,
+    ExpiresAt: true,
+    RetiresAt: true,
+    CooldownUntil: true,
+    RotatedFromTokenID: true,
+    DeletedAt: true,
+    CreatedAt: true,
+    UpdatedAt: true,
+  },
+  TokenUsageSummary: {
+    SummaryID: true,
+    TokenID: true,
+    TotalUsedTokens: true,
+    TotalRemainingTokens: true,
+    ReservedTokens: true,
+    Threshold: true,
+    RequestCount: true,
+    LastUsedAt: true,
+    ThresholdWarnedAt: true,
+    LastUpdated: true,
+  },
+  TokenUsageLogs: {
+    UsageID: true,
+    TokenID: true,
+    CompanyID: true,
+    RequestID: true,
+    Branch: true,
+    RequestedBy: true,
+    InputTokens: true,
+    OutputTokens: true,
+    ThoughtsTokens: true,
+    TextPromptTokens: true,
+    ImagePromptTokens: true,
+    DocumentPromptTokens: true,
+    TextCandidatesTokens: true,
+    CachedTokens: true,
+    TotalTokensUsed: true,
+    RequestCount: true,
+    Model: true,
+    Outcome: true,
+    LatencyMs: true,
+    LoggedAt: true,
+  },
+  TokenReservations: {
+    ReservationID: true,
+    TokenID: true,
+    CompanyID: true,
+    RequestID: true,
+    ReservedTokens: true,
+    InstanceID: true,
+    CreatedAt: true,
+    ExpiresAt: true,
+  },
+  AuditLog: {
+    AuditID: true,
+    TokenID: true,
+    CompanyID: true,
+    Action: true,
+    Actor: true,
+    Reason: true,
+    BeforeJson: true,
+    AfterJson: true,
+    RequestID: true,
+    CreatedAt: true,
+  },
+  ApplicationLogs: {
+    LogID: true,
+    Timestamp: true,
+    LogLevel: true,
+    Logger: true,
+    Message: true,
+    Exception: true,
+    Module: true,
+    FunctionName: true,
+    LineNumber: true,
+    RequestID: true,
+    CompanyID: true,
+    Context: true,
+  },
+  RetryAttempts: {
+    RetryID: true,
+    TokenID: true,
+    CompanyID: true,
+    RequestID: true,
+    Attempt: true,
+    ErrorCode: true,
+    HttpStatus: true,
+    ErrorMessage: true,
+    IsRetryable: true,
+    IsFinal: true,
+    DelayMs: true,
+    Timestamp: true,
+  },
+  SchemaMigrations: { MigrationID: true, AppliedAt: true },
+  vw_TokenStatus: {
+    TokenID: true,
+    CompanyID: true,
+    CompanyName: true,
+    Provider: true,
+    KeyHint: true,
+    Status: true,
+    TotalTokenLimit: true,
+    TotalUsedTokens: true,
+    ReservedTokens: true,
+    TotalRemainingTokens: true,
+    AvailableTokens: true,
+    Threshold: true,
+    RequestCount: true,
+    ExpiresAt: true,
+    LastUsedAt: true,
+    CreatedAt: true,
+    LastUpdated: true,
+    HealthStatus: true,
+  },
+  vw_UsageSummary: {
+    CompanyID: true,
+    CompanyName: true,
+    Branches: true,
+    Users: true,
+    TotalRequests: true,
+    TotalTokensUsed: true,
+    AvgTokensPerRequest: true,
+    FirstUsed: true,
+    LastUsed: true,
+    DaysActive: true,
+  },
+  vw_RecentErrors: {
+    LogID: true,
+    Timestamp: true,
+    LogLevel: true,
+    Logger: true,
+    Message: true,
+    Exception: true,
+    Module: true,
+    FunctionName: true,
+    LineNumber: true,
+    RequestID: true,
+    CompanyID: true,
+    MinutesAgo: true,
+  },
+  vw_FailedRetries: {
+    RequestID: true,
+    CompanyID: true,
+    LastTokenID: true,
+    Attempts: true,
+    KeysTried: true,
+    LastErrorCode: true,
+    LastHttpStatus: true,
+    LastErrorMessage: true,
+    TotalDelayMs: true,
+    FirstAttemptAt: true,
+    LastAttemptAt: true,
+  },
+} satisfies { [T in keyof Database]: Columns<Database[T]> };
+
+let db: TestDatabase;
+beforeAll(async () => {
+  db = await openTestSqlite();
+});
+afterAll(async () => {
+  await db.dispose();
+});
+
+describe('the Kysely types match the migrated schema', () => {
+  it.each(Object.entries(COLUMNS))('%s has exactly the typed columns', async (name, columns) => {
+    const rows = await sql<{ name: string }>`select name from pragma_table_info(${name})`.execute(db.db);
+    expect(rows.rows.map((r) => r.name).sort()).toEqual(Object.keys(columns).sort());
+  });
+});
