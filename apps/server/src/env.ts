@@ -14,6 +14,11 @@ export interface ServerConfig {
   port: number;
   database: DatabaseConfig;
   schemas: SchemaOptions;
+  /** Where development files live (the generated master key). */
+  dataDir: string;
+  /** Secrets: never log this object. */
+  encryption: { key: string | undefined; previous: string | undefined };
+  ledger: { reservationTtlMs: number; sweepIntervalMs: number; maxOutputTokens: number };
 }
 
 const EnvSchema = z.object({
@@ -23,6 +28,12 @@ const EnvSchema = z.object({
   DATABASE_URL: z.string().optional(),
   DB_SCHEMA: z.string().optional(),
   DB_TOKEN_SCHEMA: z.string().optional(),
+  DATA_DIR: z.string().trim().min(1).default('./data'),
+  TOKEN_ENCRYPTION_KEY: z.string().optional(),
+  TOKEN_ENCRYPTION_KEY_PREVIOUS: z.string().optional(),
+  RESERVATION_TTL_SECONDS: z.coerce.number().int().min(5).max(86_400).default(300),
+  SWEEP_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+  MAX_OUTPUT_TOKENS: z.coerce.number().int().min(1).max(1_000_000).default(8192),
 });
 
 /** A configuration problem; the message names the variable, never a secret's value. */
@@ -48,6 +59,13 @@ export function loadConfig(env: NodeJS.ProcessEnv): ServerConfig {
       port: e.PORT,
       database: parseDatabaseUrl(e.DATABASE_URL),
       schemas: parseSchemaOptions({ schema: e.DB_SCHEMA, tokenSchema: e.DB_TOKEN_SCHEMA }),
+      dataDir: e.DATA_DIR,
+      encryption: { key: e.TOKEN_ENCRYPTION_KEY, previous: e.TOKEN_ENCRYPTION_KEY_PREVIOUS },
+      ledger: {
+        reservationTtlMs: e.RESERVATION_TTL_SECONDS * 1000,
+        sweepIntervalMs: e.SWEEP_INTERVAL_SECONDS * 1000,
+        maxOutputTokens: e.MAX_OUTPUT_TOKENS,
+      },
     };
   } catch (error) {
     if (error instanceof DatabaseConfigError) throw new ConfigError(error.message);

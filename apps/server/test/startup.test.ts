@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -72,6 +72,9 @@ describe('the service entry point', () => {
     });
     expect(existsSync(join(cwd, 'data', 'ocr.sqlite'))).toBe(true);
     expect(server.output()).toContain('applied 0001-baseline');
+    // Development: a master key is generated once, private to its owner, with one warning.
+    expect(statSync(join(cwd, 'data', 'master.key')).mode & 0o777).toBe(0o600);
+    expect(server.output()).toMatch(/WARNING startup: Generated a development master key/);
     server.child.kill('SIGTERM');
     expect(await server.exited).toBe(0);
 
@@ -79,9 +82,21 @@ describe('the service entry point', () => {
     const again = start({ DATABASE_URL: '' }, cwd);
     await again.listening;
     expect(again.output()).toContain('schema current');
+    expect(again.output()).not.toContain('Generated a development master key');
     again.child.kill('SIGTERM');
     expect(await again.exited).toBe(0);
   }, 60_000);
+
+  it('refuses to start in production without TOKEN_ENCRYPTION_KEY', async () => {
+    const server = start(
+      { NODE_ENV: 'production', DATABASE_URL: 'sqlite::memory:', TOKEN_ENCRYPTION_KEY: '' },
+      tempDir(),
+    );
+    expect(await server.exited).toBe(1);
+    expect(server.output()).toContain(
+      'startup failed: TOKEN_ENCRYPTION_KEY is required when NODE_ENV=production',
+    );
+  }, 30_000);
 
   it('refuses a malformed DATABASE_URL with a clear message that never shows the password', async () => {
     const server = start({ DATABASE_URL: 'mssql://sa:Sup3r-Secret-Pw@db.example:99999/ocr' }, tempDir());

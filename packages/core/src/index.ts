@@ -1,3 +1,21 @@
-// Domain logic (token ledger, key vault, extraction pipeline) lands here; see the issues
-// "Token ledger…" and "Extraction pipeline…". It depends on @invoicegw/db only.
-export {};
+export type { Actor, CoreDeps } from './core-deps.ts';
+export * from './errors/domain-error.ts';
+export * from './ledger/acquire-key.ts';
+export * from './ledger/choose-key.ts';
+export * from './ledger/key-status.ts';
+export * from './ledger/ledger-options.ts';
+export * from './ledger/settle-lease.ts';
+export * from './ledger/sweeper.ts';
+export * from './logging/logger.ts';
+export * from './tokens/add-token.ts';
+export { tokenSnapshot } from './tokens/audit.ts';
+export * from './tokens/remove-token.ts';
+export * from './tokens/rotate-token.ts';
+export * from './tokens/set-token-expiry.ts';
+export * from './tokens/set-token-limit.ts';
+export * from './tokens/set-token-status.ts';
+export * from './tokens/token-reports.ts';
+export * from './tokens/token-view.ts';
+export * from './vault/key-vault.ts';
+export * from './vault/master-key.ts';
+export * from './vault/stored-key.ts';

@@ -23,6 +23,7 @@ export { renderResetScript, renderSetupScript } from './migrations/render-tsql.t
 export { openDatabase } from './open-database.ts';
 export * from './repositories/application-logs.repository.ts';
 export * from './repositories/audit-log.repository.ts';
+export * from './repositories/ledger.repository.ts';
 export * from './repositories/monitoring-views.repository.ts';
 export * from './repositories/retry-attempts.repository.ts';
 export type { Page } from './repositories/row-values.ts';

@@ -77,6 +77,29 @@ async function recordAll(schemas = { schema: 'dbo', tokenSchema: 'docUpload' }) 
     ['readRecentErrors', () => data.readRecentErrors(h)],
     ['readFailedRetries', () => data.readFailedRetries(h)],
     ['pingDatabase', () => data.pingDatabase(h)],
+    ['listCompanyKeyStates', () => data.listCompanyKeyStates(h, 'NT047')],
+    [
+      'reserveOnToken',
+      () =>
+        data.reserveOnToken(h, {
+          tokenId: 1,
+          companyId: 'NT047',
+          requestId: 'r',
+          tokens: 9000,
+          now: at,
+          expiresAt: at,
+          instanceId: 'i',
+        }),
+    ],
+    ['reserveStatement', () => data.reserveStatement(h, { tokenId: 1, tokens: 9000, now: at }).execute()],
+    ['settleOnToken', () => data.settleOnToken(h, { tokenId: 1, reservationId: 7, usage: null, now: at })],
+    ['releaseReservation', () => data.releaseReservation(h, 7, at)],
+    ['claimThresholdWarning', () => data.claimThresholdWarning(h, 1, at)],
+    ['clearThresholdWarning', () => data.clearThresholdWarning(h, 1)],
+    ['transitionTokenStatus', () => data.transitionTokenStatus(h, 1, ['Active'], 'Exceeded', 'why', at)],
+    ['refreshRemaining', () => data.refreshRemaining(h, 1, at)],
+    ['listLapsedActiveKeys', () => data.listLapsedActiveKeys(h, at)],
+    ['findLedgerViolations', () => data.findLedgerViolations(h)],
   ];
   const recorded: Record<string, string[]> = {};
   for (const [name, call] of calls) {
@@ -106,6 +129,20 @@ describe('data access on SQL Server, compiled offline', () => {
     expect(recorded.listUsageLogs?.[0]).toMatch(/order by .* offset @\d+ rows fetch next @\d+ rows only$/);
     expect(recorded.listExpiredReservationIds?.[0]).toMatch(/^select top\(500\)/);
     expect(recorded.insertApplicationLogs?.[0]).toMatch(/^insert into "dbo"\."ApplicationLogs"/);
+  });
+
+  it('the quota hold is one conditional UPDATE … OUTPUT, and settling releases through DELETE … OUTPUT', async () => {
+    const recorded = await recordAll();
+    expect(recorded.reserveStatement).toHaveLength(1);
+    expect(recorded.reserveStatement?.[0]).toMatch(
+      /^update "docUpload"\."TokenUsageSummary" set "ReservedTokens" = "ReservedTokens" \+ @1, "LastUpdated" = @2 output "inserted"\."ReservedTokens", "inserted"\."TotalUsedTokens" where "TokenID" = @3 and "TotalUsedTokens" \+ "ReservedTokens" \+ @4 <= \(select "t"\."TotalTokenLimit" from "docUpload"\."TokenMaster" as "t" where/,
+    );
+    expect(recorded.settleOnToken?.[0]).toMatch(
+      /^delete from "docUpload"\."TokenReservations" output "deleted"\."TokenID", "deleted"\."ReservedTokens" where/,
+    );
+    expect(recorded.settleOnToken?.[1]).toMatch(
+      /^update "docUpload"\."TokenUsageSummary" set .* output "inserted"\."TotalUsedTokens"/,
+    );
   });
 
   it('the migration runner and the startup probe send valid T-SQL, the schema lock first', async () => {

@@ -30,7 +30,11 @@ function wrapDatabase(raw: BetterSqlite3.Database): SqliteDatabase {
   const cache = new Map<string, SqliteStatement>();
   return {
     close: () => raw.close(),
-    prepare(sql: string): SqliteStatement {
+    prepare(text: string): SqliteStatement {
+      // Kysely opens transactions with a plain BEGIN, which takes the write lock only at the first
+      // write and then fails at once (no busy wait) if another process wrote in between. IMMEDIATE
+      // takes it up front, so concurrent processes queue on the busy timeout instead.
+      const sql = text === 'begin' ? 'begin immediate' : text;
       const hit = cache.get(sql);
       if (hit) return hit;
       const stmt = raw.prepare(sql);

@@ -1,0 +1,16 @@
+import type { LogFields, Logger, LogLevel } from '@invoicegw/core';
+
+/** Readable one-line records on stdout/stderr: `WARNING token-ledger: message {"tokenId":3}`. */
+export function createConsoleLogger(write: (line: string, level: LogLevel) => void = defaultWrite): Logger {
+  return {
+    log(level, logger, message, fields: LogFields = {}) {
+      const extra = Object.keys(fields).length > 0 ? ` ${JSON.stringify(fields)}` : '';
+      write(`${level} ${logger}: ${message}${extra}`, level);
+    },
+  };
+}
+
+function defaultWrite(line: string, level: LogLevel): void {
+  if (level === 'ERROR' || level === 'CRITICAL' || level === 'WARNING') console.error(line);
+  else console.info(line);
+}

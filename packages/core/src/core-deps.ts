@@ -1,0 +1,20 @@
+import type { DbHandle } from '@invoicegw/db';
+import type { LedgerOptions } from './ledger/ledger-options.ts';
+import type { Logger } from './logging/logger.ts';
+import type { KeyVault } from './vault/key-vault.ts';
+
+/** What every domain operation receives: passed in, never imported as a singleton. */
+export interface CoreDeps {
+  db: DbHandle;
+  vault: KeyVault;
+  logger: Logger;
+  now: () => Date;
+  ledger: LedgerOptions;
+}
+
+/** Who asked for a change, and why: recorded in AuditLog with every operation. */
+export interface Actor {
+  actor: string;
+  reason?: string | undefined;
+  requestId?: string | undefined;
+}

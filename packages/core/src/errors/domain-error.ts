@@ -1,0 +1,44 @@
+/**
+ * Every failure the domain can explain, with a stable code. No HTTP here: the server maps
+ * codes to statuses in one table.
+ */
+export const DOMAIN_ERROR_CODES = [
+  'NO_ACTIVE_TOKEN',
+  'TOKEN_EXPIRED',
+  'TOKEN_LIMIT_EXCEEDED',
+  'TOKEN_DISABLED',
+  'TOKEN_INVALID',
+  /** Quota exists but in-flight requests hold it, or the provider's daily quota is spent: retry later. */
+  'TOKEN_BUSY',
+  'TOKEN_NOT_FOUND',
+  'DUPLICATE_KEY',
+  'INVALID_INPUT',
+  'KEY_DECRYPT_FAILED',
+  'MASTER_KEY_REQUIRED',
+] as const;
+
+export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];
+
+export class DomainError extends Error {
+  readonly code: DomainErrorCode;
+  /** Safe, structured facts for callers (never a secret). */
+  readonly details: Readonly<Record<string, unknown>>;
+  /** For TOKEN_BUSY: when trying again makes sense. */
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(
+    code: DomainErrorCode,
+    message: string,
+    options: { details?: Record<string, unknown>; retryAfterSeconds?: number; cause?: unknown } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'DomainError';
+    this.code = code;
+    this.details = options.details ?? {};
+    this.retryAfterSeconds = options.retryAfterSeconds;
+  }
+}
+
+export function isDomainError(error: unknown, code?: DomainErrorCode): error is DomainError {
+  return error instanceof DomainError && (code === undefined || error.code === code);
+}

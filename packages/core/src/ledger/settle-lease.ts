@@ -1,0 +1,109 @@
+import { claimThresholdWarning, type SettleResult, settleOnToken } from '@invoicegw/db';
+import type { CoreDeps } from '../core-deps.ts';
+import type { KeyLease } from './acquire-key.ts';
+import { autoTransition } from './key-status.ts';
+import { minimalRequestTokens } from './ledger-options.ts';
+
+/** What the provider reported for one call (Gemini's usageMetadata). */
+export interface UsageReport {
+  promptTokens: number;
+  candidatesTokens: number;
+  thoughtsTokens: number;
+  cachedTokens: number;
+  /** totalTokenCount: prompt + candidates + thoughts (+ tool-use prompt). This is what is charged. */
+  totalTokens: number;
+  textPromptTokens: number;
+  imagePromptTokens: number;
+  documentPromptTokens: number;
+  textCandidatesTokens: number;
+}
+
+export interface CallRecord {
+  /** null when the provider reported nothing (a 5xx, a timeout): nothing is charged. */
+  usage: UsageReport | null;
+  outcome: 'success' | 'blocked' | 'failed' | 'invalid_output';
+  model: string;
+  latencyMs: number;
+  branch: string;
+  requestedBy: string;
+}
+
+/**
+ * Ends a lease: releases its hold and charges what the provider reported, in one transaction.
+ * Then applies the consequences: Exceeded when the key cannot cover a minimal request any more,
+ * and the below-threshold WARNING, logged once.
+ */
+export async function settleLease(deps: CoreDeps, lease: KeyLease, call: CallRecord): Promise<SettleResult> {
+  const u = call.usage;
+  const result = await settleOnToken(deps.db, {
+    tokenId: lease.tokenId,
+    reservationId: lease.reservationId,
+    now: deps.now(),
+    usage: u && {
+      CompanyID: lease.companyId,
+      RequestID: lease.requestId,
+      Branch: call.branch,
+      RequestedBy: call.requestedBy,
+      InputTokens: u.promptTokens,
+      OutputTokens: u.candidatesTokens + u.thoughtsTokens,
+      ThoughtsTokens: u.thoughtsTokens,
+      CachedTokens: u.cachedTokens,
+      TextPromptTokens: u.textPromptTokens,
+      ImagePromptTokens: u.imagePromptTokens,
+      DocumentPromptTokens: u.documentPromptTokens,
+      TextCandidatesTokens: u.textCandidatesTokens,
+      TotalTokensUsed: u.totalTokens,
+      Model: call.model,
+      Outcome: call.outcome,
+      LatencyMs: Math.round(call.latencyMs),
+    },
+  });
+  await afterCharge(deps, lease, result);
+  return result;
+}
+
+/** Gives a hold back without charging (the call was never made, or charged nothing). */
+export async function releaseLease(deps: CoreDeps, lease: KeyLease): Promise<void> {
+  await settleOnToken(deps.db, {
+    tokenId: lease.tokenId,
+    reservationId: lease.reservationId,
+    usage: null,
+    now: deps.now(),
+  });
+}
+
+async function afterCharge(deps: CoreDeps, lease: KeyLease, result: SettleResult): Promise<void> {
+  const key = { tokenId: lease.tokenId, companyId: lease.companyId };
+  const fields = { tokenId: lease.tokenId, companyId: lease.companyId, requestId: lease.requestId };
+  const remaining = result.totalTokenLimit - result.usedTokens;
+  if (result.charged > lease.reservedTokens) {
+    deps.logger.log(
+      'WARNING',
+      'token-ledger',
+      `Call charged ${result.charged} tokens, more than the ${lease.reservedTokens} reserved`,
+      fields,
+    );
+  }
+  if (remaining < minimalRequestTokens(deps.ledger)) {
+    await autoTransition(
+      deps,
+      key,
+      ['Active'],
+      'Exceeded',
+      `remaining ${remaining} tokens cannot cover a minimal request`,
+      lease.requestId,
+    );
+  }
+  if (
+    remaining < result.threshold &&
+    result.thresholdWarnedAt === null &&
+    (await claimThresholdWarning(deps.db, lease.tokenId, deps.now()))
+  ) {
+    deps.logger.log(
+      'WARNING',
+      'token-ledger',
+      `Token ${lease.tokenId} (${lease.keyHint}) of company ${lease.companyId} is below its threshold: ${remaining} of ${result.totalTokenLimit} tokens left`,
+      fields,
+    );
+  }
+}

@@ -1,0 +1,76 @@
+import { ensureSummary, findTokenIdByKeyHash, getToken, insertToken, setThreshold } from '@invoicegw/db';
+import type { Actor, CoreDeps } from '../core-deps.ts';
+import { DomainError } from '../errors/domain-error.ts';
+import { normaliseCompanyId } from '../ledger/acquire-key.ts';
+import { validateApiKey } from '../vault/key-vault.ts';
+import { recordAudit, tokenSnapshot } from './audit.ts';
+import { getTokenView, type TokenView } from './token-view.ts';
+
+export interface AddTokenInput {
+  companyId: string;
+  companyName?: string | null;
+  apiKey: string;
+  totalTokenLimit?: number;
+  threshold?: number;
+  expiresAt?: Date | null;
+  provider?: string;
+  /** Set by rotation: the key this one replaces. */
+  rotatedFromTokenId?: number | null;
+}
+
+export function checkLimit(limit: number): number {
+  if (!Number.isInteger(limit) || limit < 0 || limit > 2_000_000_000) {
+    throw new DomainError('INVALID_INPUT', 'The token limit must be a whole number from 0 to 2,000,000,000');
+  }
+  return limit;
+}
+
+/** Registers a key: encrypted at rest, shown only by its hint from now on. */
+export async function addToken(deps: CoreDeps, who: Actor, input: AddTokenInput): Promise<TokenView> {
+  const companyId = normaliseCompanyId(input.companyId);
+  const apiKey = validateApiKey(input.apiKey);
+  const limit = checkLimit(input.totalTokenLimit ?? 100_000);
+  const threshold = input.threshold ?? 3000;
+  if (!Number.isInteger(threshold) || threshold < 0)
+    throw new DomainError('INVALID_INPUT', 'The threshold must be a whole number >= 0');
+  const keyHash = deps.vault.hash(apiKey);
+  if ((await findTokenIdByKeyHash(deps.db, keyHash)) !== undefined) {
+    throw new DomainError('DUPLICATE_KEY', 'This API key is already registered', { details: { companyId } });
+  }
+  const now = deps.now();
+  let tokenId: number;
+  try {
+    tokenId = await insertToken(deps.db, {
+      CompanyID: companyId,
+      CompanyName: input.companyName?.trim() || null,
+      ApiKey: deps.vault.seal(apiKey),
+      KeyHint: deps.vault.hint(apiKey),
+      KeyHash: keyHash,
+      Provider: input.provider ?? 'Gemini',
+      TotalTokenLimit: limit,
+      Status: 'Active',
+      ExpiresAt: input.expiresAt ?? null,
+      RotatedFromTokenID: input.rotatedFromTokenId ?? null,
+      CreatedAt: now,
+      UpdatedAt: now,
+    });
+  } catch (error) {
+    // Lost a race with another registration of the same key (the unique KeyHash index).
+    if ((await findTokenIdByKeyHash(deps.db, keyHash)) !== undefined) {
+      throw new DomainError('DUPLICATE_KEY', 'This API key is already registered', {
+        details: { companyId },
+      });
+    }
+    throw error;
+  }
+  await ensureSummary(deps.db, tokenId, threshold);
+  await setThreshold(deps.db, tokenId, threshold);
+  await recordAudit(deps, who, {
+    tokenId,
+    companyId,
+    action: 'token.add',
+    before: null,
+    after: tokenSnapshot(await getToken(deps.db, tokenId)),
+  });
+  return getTokenView(deps.db, tokenId);
+}

@@ -1,0 +1,37 @@
+import { clearThresholdWarning, ensureSummary, refreshRemaining, setThreshold } from '@invoicegw/db';
+import type { Actor, CoreDeps } from '../core-deps.ts';
+import { DomainError } from '../errors/domain-error.ts';
+import { minimalRequestTokens } from '../ledger/ledger-options.ts';
+import { checkLimit } from './add-token.ts';
+import { changeToken, requireToken } from './change-token.ts';
+import { getTokenView, type TokenView } from './token-view.ts';
+
+/**
+ * Changes a key's total limit (and optionally its warning threshold). A key the ledger marked
+ * Exceeded becomes Active again when the new limit leaves room for a request.
+ */
+export async function setTokenLimit(
+  deps: CoreDeps,
+  who: Actor,
+  tokenId: number,
+  input: { totalTokenLimit: number; threshold?: number },
+): Promise<TokenView> {
+  const limit = checkLimit(input.totalTokenLimit);
+  const token = await requireToken(deps, tokenId);
+  await ensureSummary(deps.db, tokenId);
+  const used = (await getTokenView(deps.db, tokenId)).usage?.used ?? 0;
+  const reopen = token.status === 'Exceeded' && limit - used >= minimalRequestTokens(deps.ledger);
+  await changeToken(deps, who, token, 'token.limit', {
+    TotalTokenLimit: limit,
+    ...(reopen ? { Status: 'Active', StatusReason: `limit raised to ${limit}` } : {}),
+  });
+  await refreshRemaining(deps.db, tokenId, deps.now());
+  if (input.threshold !== undefined) {
+    if (!Number.isInteger(input.threshold) || input.threshold < 0) {
+      throw new DomainError('INVALID_INPUT', 'The threshold must be a whole number >= 0');
+    }
+    await setThreshold(deps.db, tokenId, input.threshold);
+  }
+  if (limit > token.totalTokenLimit) await clearThresholdWarning(deps.db, tokenId);
+  return getTokenView(deps.db, tokenId);
+}

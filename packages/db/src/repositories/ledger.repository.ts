@@ -1,0 +1,379 @@
+import { sql } from 'kysely';
+import { type DbHandle, inTransaction } from '../db-handle.ts';
+import type { NewTokenUsageLogRow } from '../schema/token-usage-logs.table.ts';
+import { toIso, toNum } from './row-values.ts';
+import { insertReservation } from './token-reservations.repository.ts';
+import { insertUsageLog } from './token-usage-logs.repository.ts';
+import { ensureSummary } from './token-usage-summary.repository.ts';
+
+// The quota ledger's statements. Every change to a token's figures is one conditional UPDATE,
+// so concurrent requests on any number of processes can never spend past a limit.
+
+/** What key selection needs to know about one key of a company. */
+export interface CompanyKeyState {
+  tokenId: number;
+  status: string;
+  expiresAt: string | null;
+  cooldownUntil: string | null;
+  retiresAt: string | null;
+  totalTokenLimit: number;
+  usedTokens: number;
+  reservedTokens: number;
+  hasSummary: boolean;
+}
+
+/** Every non-removed key of a company with its figures (a key added by hand may lack a summary row). */
+export async function listCompanyKeyStates(handle: DbHandle, companyId: string): Promise<CompanyKeyState[]> {
+  const rows = await handle.db
+    .selectFrom('TokenMaster as t')
+    .leftJoin('TokenUsageSummary as s', 's.TokenID', 't.TokenID')
+    .select([
+      't.TokenID',
+      't.Status',
+      't.ExpiresAt',
+      't.CooldownUntil',
+      't.RetiresAt',
+      't.TotalTokenLimit',
+      's.TotalUsedTokens',
+      's.ReservedTokens',
+      's.SummaryID',
+    ])
+    .where('t.CompanyID', '=', companyId)
+    .where('t.DeletedAt', 'is', null)
+    .orderBy('t.TokenID')
+    .execute();
+  return rows.map((r) => ({
+    tokenId: r.TokenID,
+    status: r.Status,
+    expiresAt: toIso(r.ExpiresAt),
+    cooldownUntil: toIso(r.CooldownUntil),
+    retiresAt: toIso(r.RetiresAt),
+    totalTokenLimit: toNum(r.TotalTokenLimit),
+    usedTokens: toNum(r.TotalUsedTokens),
+    reservedTokens: toNum(r.ReservedTokens),
+    hasSummary: r.SummaryID !== null,
+  }));
+}
+
+export interface ReserveRequest {
+  tokenId: number;
+  companyId: string;
+  requestId: string;
+  tokens: number;
+  now: Date;
+  expiresAt: Date;
+  instanceId: string;
+}
+
+class NotReserved extends Error {}
+
+/**
+ * Holds `tokens` of the key's quota for one request, or returns null when the key cannot
+ * cover it (or is no longer Active, not expired, not cooling down, not retiring). The hold and
+ * its reservation row are one transaction; the check-and-add is one UPDATE.
+ */
+export async function reserveOnToken(handle: DbHandle, request: ReserveRequest): Promise<number | null> {
+  await ensureSummary(handle, request.tokenId);
+  try {
+    return await inTransaction(handle, async (trx) => {
+      // The reservation row first: every ledger transaction takes the reservation, then the summary.
+      const reservationId = await insertReservation(trx, {
+        TokenID: request.tokenId,
+        CompanyID: request.companyId,
+        RequestID: request.requestId,
+        ReservedTokens: request.tokens,
+        InstanceID: request.instanceId,
+        CreatedAt: request.now,
+        ExpiresAt: request.expiresAt,
+      });
+      const held = await reserveStatement(trx, request).executeTakeFirst();
+      if (!held) throw new NotReserved();
+      return reservationId;
+    });
+  } catch (error) {
+    if (error instanceof NotReserved) return null;
+    throw error;
+  }
+}
+
+/** The conditional UPDATE … OUTPUT (RETURNING on SQLite) at the heart of the ledger. */
+export function reserveStatement(
+  handle: DbHandle,
+  request: Pick<ReserveRequest, 'tokenId' | 'tokens' | 'now'>,
+) {
+  const db = handle.db;
+  const limit = db
+    .selectFrom('TokenMaster as t')
+    .select('t.TotalTokenLimit')
+    .where('t.TokenID', '=', request.tokenId)
+    .where('t.Status', '=', 'Active')
+    .where('t.DeletedAt', 'is', null)
+    .where('t.RetiresAt', 'is', null)
+    .where((eb) => eb.or([eb('t.ExpiresAt', 'is', null), eb('t.ExpiresAt', '>', request.now)]))
+    .where((eb) => eb.or([eb('t.CooldownUntil', 'is', null), eb('t.CooldownUntil', '<=', request.now)]));
+  const update = db
+    .updateTable('TokenUsageSummary')
+    .set({
+      ReservedTokens: sql`${sql.ref('ReservedTokens')} + ${request.tokens}`,
+      LastUpdated: request.now,
+    })
+    .where('TokenID', '=', request.tokenId)
+    .where(
+      sql<boolean>`${sql.ref('TotalUsedTokens')} + ${sql.ref('ReservedTokens')} + ${request.tokens} <= ${limit}`,
+    );
+  return handle.kind === 'mssql'
+    ? update.output(['inserted.ReservedTokens', 'inserted.TotalUsedTokens'])
+    : update.returning(['ReservedTokens', 'TotalUsedTokens']);
+}
+
+export interface SettleRequest {
+  tokenId: number;
+  /** null when the reservation was already released (or there was none). */
+  reservationId: number | null;
+  /** The usage row to record (what the provider reported); null when nothing was charged. */
+  usage: Omit<NewTokenUsageLogRow, 'TokenID' | 'LoggedAt'> | null;
+  now: Date;
+}
+
+export interface SettleResult {
+  released: number;
+  charged: number;
+  usageId: number | null;
+  totalTokenLimit: number;
+  usedTokens: number;
+  reservedTokens: number;
+  threshold: number;
+  thresholdWarnedAt: string | null;
+}
+
+/**
+ * Releases the hold and charges what was really used, in one transaction: the usage row, the
+ * running totals and the release can only happen together. A hold the sweeper already
+ * released is not released twice; the usage is still charged.
+ */
+export async function settleOnToken(handle: DbHandle, request: SettleRequest): Promise<SettleResult> {
+  const charged = request.usage ? Math.max(0, Math.trunc(Number(request.usage.TotalTokensUsed ?? 0))) : 0;
+  return inTransaction(handle, async (trx) => {
+    const released =
+      request.reservationId === null ? 0 : await deleteReservationReturningTokens(trx, request.reservationId);
+    const usageId = request.usage
+      ? await insertUsageLog(trx, {
+          ...request.usage,
+          TokenID: request.tokenId,
+          TotalTokensUsed: charged,
+          LoggedAt: request.now,
+        })
+      : null;
+    const after = await applyCharge(trx, request.tokenId, released, charged, usageId !== null, request.now);
+    return { released, charged, usageId, ...after };
+  });
+}
+
+/** Releases an abandoned hold (the sweeper). Returns what it held, or null if already gone. */
+export async function releaseReservation(
+  handle: DbHandle,
+  reservationId: number,
+  now: Date,
+): Promise<{ tokenId: number; released: number } | null> {
+  return inTransaction(handle, async (trx) => {
+    const row = await deleteReservationReturning(trx, reservationId);
+    if (!row) return null;
+    await applyCharge(trx, row.tokenId, row.tokens, 0, false, now);
+    return { tokenId: row.tokenId, released: row.tokens };
+  });
+}
+
+async function deleteReservationReturning(
+  handle: DbHandle,
+  reservationId: number,
+): Promise<{ tokenId: number; tokens: number } | undefined> {
+  const del = handle.db.deleteFrom('TokenReservations').where('ReservationID', '=', reservationId);
+  const row =
+    handle.kind === 'mssql'
+      ? await del.output(['deleted.TokenID', 'deleted.ReservedTokens']).executeTakeFirst()
+      : await del.returning(['TokenID', 'ReservedTokens']).executeTakeFirst();
+  return row && { tokenId: row.TokenID, tokens: row.ReservedTokens };
+}
+
+async function deleteReservationReturningTokens(handle: DbHandle, reservationId: number): Promise<number> {
+  return (await deleteReservationReturning(handle, reservationId))?.tokens ?? 0;
+}
+
+async function applyCharge(
+  handle: DbHandle,
+  tokenId: number,
+  released: number,
+  charged: number,
+  countRequest: boolean,
+  now: Date,
+) {
+  const db = handle.db;
+  const limit = db
+    .selectFrom('TokenMaster as t')
+    .select('t.TotalTokenLimit')
+    .where('t.TokenID', '=', tokenId);
+  const update = db
+    .updateTable('TokenUsageSummary')
+    .set({
+      ReservedTokens: sql`${sql.ref('ReservedTokens')} - ${released}`,
+      TotalUsedTokens: sql`${sql.ref('TotalUsedTokens')} + ${charged}`,
+      TotalRemainingTokens: sql`${limit} - (${sql.ref('TotalUsedTokens')} + ${charged})`,
+      RequestCount: sql`${sql.ref('RequestCount')} + ${countRequest ? 1 : 0}`,
+      ...(charged > 0 || countRequest ? { LastUsedAt: now } : {}),
+      LastUpdated: now,
+    })
+    .where('TokenID', '=', tokenId);
+  const row =
+    handle.kind === 'mssql'
+      ? await update
+          .output([
+            'inserted.TotalUsedTokens',
+            'inserted.ReservedTokens',
+            'inserted.Threshold',
+            'inserted.ThresholdWarnedAt',
+            'inserted.TotalRemainingTokens',
+          ])
+          .executeTakeFirstOrThrow()
+      : await update
+          .returning([
+            'TotalUsedTokens',
+            'ReservedTokens',
+            'Threshold',
+            'ThresholdWarnedAt',
+            'TotalRemainingTokens',
+          ])
+          .executeTakeFirstOrThrow();
+  const usedTokens = toNum(row.TotalUsedTokens);
+  return {
+    totalTokenLimit: toNum(row.TotalRemainingTokens) + usedTokens,
+    usedTokens,
+    reservedTokens: toNum(row.ReservedTokens),
+    threshold: toNum(row.Threshold),
+    thresholdWarnedAt: toIso(row.ThresholdWarnedAt),
+  };
+}
+
+/** Marks the below-threshold warning as given; true for exactly one caller. */
+export async function claimThresholdWarning(handle: DbHandle, tokenId: number, now: Date): Promise<boolean> {
+  const result = await handle.db
+    .updateTable('TokenUsageSummary')
+    .set({ ThresholdWarnedAt: now })
+    .where('TokenID', '=', tokenId)
+    .where('ThresholdWarnedAt', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/** Re-arms the warning (after a limit raise). */
+export async function clearThresholdWarning(handle: DbHandle, tokenId: number): Promise<void> {
+  await handle.db
+    .updateTable('TokenUsageSummary')
+    .set({ ThresholdWarnedAt: null })
+    .where('TokenID', '=', tokenId)
+    .execute();
+}
+
+/**
+ * Changes a key's status only if it is still in one of `from`; true when this call changed it.
+ * Automatic transitions use it so two processes never both record the same change.
+ */
+export async function transitionTokenStatus(
+  handle: DbHandle,
+  tokenId: number,
+  from: readonly string[],
+  to: string,
+  reason: string,
+  now: Date,
+): Promise<boolean> {
+  const result = await handle.db
+    .updateTable('TokenMaster')
+    .set({ Status: to, StatusReason: reason, UpdatedAt: now })
+    .where('TokenID', '=', tokenId)
+    .where('Status', 'in', [...from])
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/** Recomputes TotalRemainingTokens after a limit change. */
+export async function refreshRemaining(handle: DbHandle, tokenId: number, now: Date): Promise<void> {
+  const limit = handle.db
+    .selectFrom('TokenMaster as t')
+    .select('t.TotalTokenLimit')
+    .where('t.TokenID', '=', tokenId);
+  await handle.db
+    .updateTable('TokenUsageSummary')
+    .set({ TotalRemainingTokens: sql`${limit} - ${sql.ref('TotalUsedTokens')}`, LastUpdated: now })
+    .where('TokenID', '=', tokenId)
+    .execute();
+}
+
+/** Active keys whose ExpiresAt or RetiresAt has passed: what the periodic sweep turns Expired / Disabled. */
+export async function listLapsedActiveKeys(
+  handle: DbHandle,
+  now: Date,
+): Promise<Array<{ tokenId: number; expired: boolean }>> {
+  const rows = await handle.db
+    .selectFrom('TokenMaster')
+    .select(['TokenID', 'ExpiresAt'])
+    .where('Status', '=', 'Active')
+    .where('DeletedAt', 'is', null)
+    .where((eb) => eb.or([eb('ExpiresAt', '<=', now), eb('RetiresAt', '<=', now)]))
+    .execute();
+  return rows.map((r) => ({
+    tokenId: r.TokenID,
+    expired: r.ExpiresAt !== null && new Date(toIso(r.ExpiresAt)) <= now,
+  }));
+}
+
+export interface LedgerViolation {
+  tokenId: number;
+  rule: string;
+  detail: string;
+}
+
+/**
+ * The four ledger invariants, checked straight against the tables: used <= limit,
+ * used = Σ usage rows, remaining = limit - used, reserved = Σ open reservations.
+ */
+export async function findLedgerViolations(handle: DbHandle): Promise<LedgerViolation[]> {
+  const db = handle.db;
+  const rows = await db
+    .selectFrom('TokenUsageSummary as s')
+    .innerJoin('TokenMaster as t', 't.TokenID', 's.TokenID')
+    .select([
+      's.TokenID',
+      't.TotalTokenLimit',
+      's.TotalUsedTokens',
+      's.TotalRemainingTokens',
+      's.ReservedTokens',
+      (eb) =>
+        eb
+          .selectFrom('TokenUsageLogs as u')
+          .select(sql<string | number | null>`cast(sum(${sql.ref('u.TotalTokensUsed')}) as bigint)`.as('n'))
+          .whereRef('u.TokenID', '=', 's.TokenID')
+          .as('LoggedTokens'),
+      (eb) =>
+        eb
+          .selectFrom('TokenReservations as r')
+          .select(sql<string | number | null>`cast(sum(${sql.ref('r.ReservedTokens')}) as bigint)`.as('n'))
+          .whereRef('r.TokenID', '=', 's.TokenID')
+          .as('OpenReservations'),
+    ])
+    .orderBy('s.TokenID')
+    .execute();
+  const violations: LedgerViolation[] = [];
+  for (const r of rows) {
+    const limit = toNum(r.TotalTokenLimit);
+    const used = toNum(r.TotalUsedTokens);
+    const logged = toNum(r.LoggedTokens);
+    const open = toNum(r.OpenReservations);
+    const add = (rule: string, detail: string) => violations.push({ tokenId: r.TokenID, rule, detail });
+    if (used > limit) add('used <= limit', `used ${used} > limit ${limit}`);
+    if (used !== logged) add('used = sum(usage logs)', `used ${used}, logged ${logged}`);
+    if (toNum(r.TotalRemainingTokens) !== limit - used)
+      add('remaining = limit - used', `remaining ${r.TotalRemainingTokens}, limit ${limit}, used ${used}`);
+    if (toNum(r.ReservedTokens) !== open)
+      add('reserved = sum(open reservations)', `reserved ${r.ReservedTokens}, open ${open}`);
+  }
+  return violations;
+}
