@@ -39,3 +39,18 @@ export async function createTestCore(options: Partial<LedgerOptions> = {}): Prom
 }
 
 export const OPS = { actor: 'ops@example.test', reason: 'test' };
+
+/** A usage report that is all prompt tokens: the simplest charge of `total`. */
+export function promptOnlyUsage(total: number) {
+  return {
+    promptTokens: total,
+    candidatesTokens: 0,
+    thoughtsTokens: 0,
+    cachedTokens: 0,
+    totalTokens: total,
+    textPromptTokens: total,
+    imagePromptTokens: 0,
+    documentPromptTokens: 0,
+    textCandidatesTokens: 0,
+  };
+}

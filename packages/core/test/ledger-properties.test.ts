@@ -5,7 +5,7 @@ import { acquireKey, type KeyLease } from '../src/ledger/acquire-key.ts';
 import { releaseLease, settleLease } from '../src/ledger/settle-lease.ts';
 import { sweepLedger } from '../src/ledger/sweeper.ts';
 import { addToken } from '../src/tokens/add-token.ts';
-import { createTestCore, fakeKey, OPS, type TestCore } from './helpers.ts';
+import { createTestCore, fakeKey, OPS, promptOnlyUsage, type TestCore } from './helpers.ts';
 
 let core: TestCore;
 beforeAll(async () => {
@@ -80,17 +80,7 @@ describe('ledger properties (fast-check, real SQLite file)', () => {
                 const total = Math.floor(lease!.reservedTokens * o.fraction);
                 charged += total;
                 await settleLease(core, lease!, {
-                  usage: {
-                    promptTokens: total,
-                    candidatesTokens: 0,
-                    thoughtsTokens: 0,
-                    cachedTokens: 0,
-                    totalTokens: total,
-                    textPromptTokens: total,
-                    imagePromptTokens: 0,
-                    documentPromptTokens: 0,
-                    textCandidatesTokens: 0,
-                  },
+                  usage: promptOnlyUsage(total),
                   outcome: 'success',
                   model: 'm',
                   latencyMs: 1,

@@ -16,7 +16,7 @@ import { auditTrail, usageReport } from '../src/tokens/token-reports.ts';
 import { getTokenView, listTokenViews } from '../src/tokens/token-view.ts';
 import { createKeyVault } from '../src/vault/key-vault.ts';
 import { encryptLegacyKeys, reencryptAllKeys } from '../src/vault/stored-key.ts';
-import { createTestCore, fakeKey, OPS, type TestCore } from './helpers.ts';
+import { createTestCore, fakeKey, OPS, promptOnlyUsage, type TestCore } from './helpers.ts';
 
 let core: TestCore;
 beforeEach(async () => {
@@ -36,17 +36,7 @@ async function errorOf(promise: Promise<unknown>) {
 }
 
 const success = (total: number) => ({
-  usage: {
-    promptTokens: total,
-    candidatesTokens: 0,
-    thoughtsTokens: 0,
-    cachedTokens: 0,
-    totalTokens: total,
-    textPromptTokens: total,
-    imagePromptTokens: 0,
-    documentPromptTokens: 0,
-    textCandidatesTokens: 0,
-  },
+  usage: promptOnlyUsage(total),
   outcome: 'success' as const,
   model: 'm',
   latencyMs: 1,

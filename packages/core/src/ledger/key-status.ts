@@ -1,4 +1,4 @@
-import { getToken, transitionTokenStatus, updateToken } from '@invoicegw/db';
+import { getToken, type TokenInfo, transitionTokenStatus, updateToken } from '@invoicegw/db';
 import type { CoreDeps } from '../core-deps.ts';
 import { recordAudit, SYSTEM_ACTOR, tokenSnapshot } from '../tokens/audit.ts';
 
@@ -21,30 +21,9 @@ export async function autoTransition(
 ): Promise<boolean> {
   const before = await getToken(deps.db, key.tokenId);
   const changed = await transitionTokenStatus(deps.db, key.tokenId, from, to, reason, deps.now());
-  if (!changed) return false;
-  const after = await getToken(deps.db, key.tokenId);
-  await recordAudit(
-    deps,
-    { actor: SYSTEM_ACTOR, reason, requestId },
-    {
-      tokenId: key.tokenId,
-      companyId: key.companyId,
-      action: 'token.status.auto',
-      before: tokenSnapshot(before),
-      after: tokenSnapshot(after),
-    },
-  );
-  deps.logger.log(
-    'WARNING',
-    'token-ledger',
-    `Token ${key.tokenId} (${after?.keyHint ?? 'no hint'}) is now ${to}: ${reason}`,
-    {
-      tokenId: key.tokenId,
-      companyId: key.companyId,
-      requestId,
-    },
-  );
-  return true;
+  if (changed)
+    await recordAutomaticChange(deps, key, before, 'token.status.auto', reason, requestId, `is now ${to}`);
+  return changed;
 }
 
 /** The provider rejected the key (400 API_KEY_INVALID, 403): never select it again. */
@@ -67,6 +46,27 @@ export async function coolDownKey(
 ): Promise<void> {
   const before = await getToken(deps.db, key.tokenId);
   await updateToken(deps.db, key.tokenId, { CooldownUntil: until, UpdatedAt: deps.now() });
+  await recordAutomaticChange(
+    deps,
+    key,
+    before,
+    'token.cooldown',
+    reason,
+    requestId,
+    `cools down until ${until.toISOString()}`,
+  );
+}
+
+/** Every automatic change is an AuditLog row (actor "system") and a WARNING. */
+async function recordAutomaticChange(
+  deps: CoreDeps,
+  key: KeyRef,
+  before: TokenInfo | undefined,
+  action: string,
+  reason: string,
+  requestId: string | undefined,
+  what: string,
+): Promise<void> {
   const after = await getToken(deps.db, key.tokenId);
   await recordAudit(
     deps,
@@ -74,7 +74,7 @@ export async function coolDownKey(
     {
       tokenId: key.tokenId,
       companyId: key.companyId,
-      action: 'token.cooldown',
+      action,
       before: tokenSnapshot(before),
       after: tokenSnapshot(after),
     },
@@ -82,7 +82,7 @@ export async function coolDownKey(
   deps.logger.log(
     'WARNING',
     'token-ledger',
-    `Token ${key.tokenId} cools down until ${until.toISOString()}: ${reason}`,
+    `Token ${key.tokenId} (${after?.keyHint ?? 'no hint'}) ${what}: ${reason}`,
     {
       tokenId: key.tokenId,
       companyId: key.companyId,
