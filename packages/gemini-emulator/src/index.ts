@@ -1,0 +1,4 @@
+export * from './document-reader.ts';
+export * from './emulator.ts';
+export * from './faults.ts';
+export * from './sample-invoice.ts';
