@@ -5,7 +5,7 @@ import { inflateSync } from 'node:zlib';
 export function pdfTextLines(pdf: Buffer): string[] {
   const text = pdf.toString('latin1');
   const lines: string[] = [];
-  const streamRe = /<<([^]*?)>>\s*stream\r?\n/g;
+  const streamRe = /<<([\s\S]*?)>>\s*stream\r?\n/g;
   for (let m = streamRe.exec(text); m; m = streamRe.exec(text)) {
     const start = m.index + m[0].length;
     const end = text.indexOf('endstream', start);

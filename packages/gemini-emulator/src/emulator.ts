@@ -136,6 +136,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     recorded.push(record);
     if (recorded.length > 5000) recorded = recorded.slice(-4000);
     const reply = (status: number, body: unknown, headers?: Record<string, string>, charged = 0) => {
+      // A client that gave up (its timeout) never receives the answer; the emulator bills only
+      // what it delivers, so the gateway's ledger and this count can be compared exactly.
+      if (res.destroyed || req.socket.destroyed) {
+        record.status = 499;
+        if (record.keyHash) {
+          statFor(record.keyHash).requests += 1;
+          statFor(record.keyHash).failed += 1;
+        }
+        return;
+      }
       record.status = status;
       if (record.keyHash) {
         const s = statFor(record.keyHash);

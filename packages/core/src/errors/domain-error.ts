@@ -15,6 +15,19 @@ export const DOMAIN_ERROR_CODES = [
   'INVALID_INPUT',
   'KEY_DECRYPT_FAILED',
   'MASTER_KEY_REQUIRED',
+  // Uploads: checked before any key is touched, never retried, never charged.
+  'FILE_EMPTY',
+  'UNSUPPORTED_FILE_TYPE',
+  'FILE_TOO_LARGE',
+  'INVALID_FILE',
+  // The provider call.
+  'INVALID_MODEL_OUTPUT',
+  'CONTENT_BLOCKED',
+  'PROVIDER_RATE_LIMITED',
+  'PROVIDER_UNAVAILABLE',
+  'PROVIDER_TIMEOUT',
+  'PROVIDER_REJECTED',
+  'IDEMPOTENCY_CONFLICT',
 ] as const;
 
 export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];

@@ -1,0 +1,44 @@
+import { countOpenReservations, findLedgerViolations } from '@invoicegw/db';
+import type { Emulator } from '@invoicegw/gemini-emulator';
+import { expect } from 'vitest';
+import type { ExtractionDeps } from '../src/extraction/extract-invoice.ts';
+import { DEFAULT_EXTRACTION_OPTIONS, type ExtractionOptions } from '../src/extraction/extraction-options.ts';
+import { createExtractionRuntime } from '../src/extraction/extraction-runtime.ts';
+import { createGeminiModel } from '../src/extraction/gemini-provider.ts';
+import type { TestCore } from './helpers.ts';
+
+/** Fast retries for tests: the policy is the same, the waits are short. */
+export const FAST: Partial<ExtractionOptions> = {
+  initialDelayMs: 5,
+  maxDelayMs: 50,
+  attemptTimeoutMs: 400,
+  deadlineMs: 20_000,
+};
+
+export function extractionDeps(
+  core: TestCore,
+  emulator: Emulator,
+  options: Partial<ExtractionOptions> = {},
+): ExtractionDeps {
+  const model = createGeminiModel({
+    model: 'gemini-2.5-flash',
+    baseUrl: emulator.url,
+    maxOutputTokens: 8192,
+    thinkingBudget: 0,
+  });
+  return {
+    ...core,
+    runtime: createExtractionRuntime(model, { ...DEFAULT_EXTRACTION_OPTIONS, ...FAST, ...options }),
+  };
+}
+
+/** The ledger is exact: invariants hold, nothing is held, and we charged what the provider billed. */
+export async function expectExactLedger(core: TestCore, emulator: Emulator): Promise<void> {
+  expect(await findLedgerViolations(core.db)).toEqual([]);
+  expect(await countOpenReservations(core.db)).toBe(0);
+  const used = await core.db.db
+    .selectFrom('TokenUsageSummary')
+    .select((eb) => eb.fn.sum<number>('TotalUsedTokens').as('n'))
+    .executeTakeFirst();
+  expect(Number(used?.n ?? 0)).toBe(emulator.stats().totalChargedTokens);
+}
