@@ -50,6 +50,9 @@ GO
 delete from "dbo"."AuditLog"
 GO
 
+delete from "dbo"."ClientKeys"
+GO
+
 delete from "dbo"."ApplicationLogs"
 GO
 

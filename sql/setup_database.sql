@@ -1132,3 +1132,40 @@ GO
 
 insert into "dbo"."SchemaMigrations" ("MigrationID", "AppliedAt") select '0001-baseline' as "MigrationID", sysutcdatetime() as "AppliedAt" where not exists (select 1 as "one" from "dbo"."SchemaMigrations" where "MigrationID" = '0001-baseline')
 GO
+
+-- migration 0002-client-keys
+PRINT N'migration 0002-client-keys';
+GO
+
+if object_id('dbo.ClientKeys', N'U') is null create table "dbo"."ClientKeys" ("ClientKeyID" int identity primary key, "CompanyID" nvarchar(50) not null, "KeyHash" nvarchar(64) not null, "KeyHint" nvarchar(32) not null, "Label" nvarchar(200), "CreatedAt" datetime2(3) default sysutcdatetime() not null, "LastUsedAt" datetime2(3), "RevokedAt" datetime2(3))
+GO
+
+if col_length('dbo.ClientKeys', 'CompanyID') is null alter table "dbo"."ClientKeys" add "CompanyID" nvarchar(50) not null
+GO
+
+if col_length('dbo.ClientKeys', 'KeyHash') is null alter table "dbo"."ClientKeys" add "KeyHash" nvarchar(64) not null
+GO
+
+if col_length('dbo.ClientKeys', 'KeyHint') is null alter table "dbo"."ClientKeys" add "KeyHint" nvarchar(32) not null
+GO
+
+if col_length('dbo.ClientKeys', 'Label') is null alter table "dbo"."ClientKeys" add "Label" nvarchar(200)
+GO
+
+if col_length('dbo.ClientKeys', 'CreatedAt') is null alter table "dbo"."ClientKeys" add "CreatedAt" datetime2(3) default sysutcdatetime() not null
+GO
+
+if col_length('dbo.ClientKeys', 'LastUsedAt') is null alter table "dbo"."ClientKeys" add "LastUsedAt" datetime2(3)
+GO
+
+if col_length('dbo.ClientKeys', 'RevokedAt') is null alter table "dbo"."ClientKeys" add "RevokedAt" datetime2(3)
+GO
+
+if not exists (select 1 from sys.indexes where name = 'UX_ClientKeys_KeyHash' and object_id = object_id('dbo.ClientKeys')) create unique index "UX_ClientKeys_KeyHash" on "dbo"."ClientKeys" ("KeyHash")
+GO
+
+if not exists (select 1 from sys.indexes where name = 'IX_ClientKeys_CompanyID' and object_id = object_id('dbo.ClientKeys')) create index "IX_ClientKeys_CompanyID" on "dbo"."ClientKeys" ("CompanyID")
+GO
+
+insert into "dbo"."SchemaMigrations" ("MigrationID", "AppliedAt") select '0002-client-keys' as "MigrationID", sysutcdatetime() as "AppliedAt" where not exists (select 1 as "one" from "dbo"."SchemaMigrations" where "MigrationID" = '0002-client-keys')
+GO

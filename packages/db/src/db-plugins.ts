@@ -8,6 +8,7 @@ import { TableSchemaPlugin } from './schema/table-schema-plugin.ts';
 const ALL_NAMES: readonly TableName[] = [
   ...TOKEN_TABLES,
   'AuditLog',
+  'ClientKeys',
   'ApplicationLogs',
   'RetryAttempts',
   'SchemaMigrations',

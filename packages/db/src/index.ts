@@ -23,6 +23,7 @@ export { renderResetScript, renderSetupScript } from './migrations/render-tsql.t
 export { openDatabase } from './open-database.ts';
 export * from './repositories/application-logs.repository.ts';
 export * from './repositories/audit-log.repository.ts';
+export * from './repositories/client-keys.repository.ts';
 export * from './repositories/ledger.repository.ts';
 export * from './repositories/monitoring-views.repository.ts';
 export * from './repositories/retry-attempts.repository.ts';
@@ -34,6 +35,7 @@ export * from './repositories/token-usage-logs.repository.ts';
 export * from './repositories/token-usage-summary.repository.ts';
 export * from './schema/application-logs.table.ts';
 export * from './schema/audit-log.table.ts';
+export * from './schema/client-keys.table.ts';
 export type * from './schema/column-types.ts';
 export * from './schema/database.ts';
 export * from './schema/retry-attempts.table.ts';

@@ -29,7 +29,7 @@ afterEach(async () => {
 describe('upgrading a database made by the old Python service', () => {
   it('keeps every row and adds what the service needs', async () => {
     handle = await openDatabase({ kind: 'sqlite', filename });
-    expect(await migrate(handle)).toEqual({ applied: ['0001-baseline'] });
+    expect(await migrate(handle)).toEqual({ applied: ['0001-baseline', '0002-client-keys'] });
     const db = handle.db;
 
     const tokens = await db.selectFrom('TokenMaster').selectAll().orderBy('TokenID').execute();

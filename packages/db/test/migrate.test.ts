@@ -32,6 +32,7 @@ describe('migrate on an embedded SQLite file', () => {
     expect(await sqliteObjects(db, 'table')).toEqual([
       'ApplicationLogs',
       'AuditLog',
+      'ClientKeys',
       'RetryAttempts',
       'SchemaMigrations',
       'TokenMaster',
@@ -47,7 +48,7 @@ describe('migrate on an embedded SQLite file', () => {
     ]);
     expect(await sqliteObjects(db, 'index')).toContain('UX_TokenMaster_KeyHash');
     const applied = await db.db.selectFrom('SchemaMigrations').select('MigrationID').execute();
-    expect(applied.map((r) => r.MigrationID)).toEqual(['0001-baseline']);
+    expect(applied.map((r) => r.MigrationID)).toEqual(['0001-baseline', '0002-client-keys']);
   });
 
   it('is a no-op the second time, and a restart on the same file keeps every row', async () => {
@@ -108,11 +109,11 @@ describe('migrate on an embedded SQLite file', () => {
     );
     for (const run of runs) expect(run.code, run.out).toBe(0);
     const appliedBy = runs.map((r) => JSON.parse(r.out.trim().split('\n').at(-1)!) as string[]);
-    expect(appliedBy.filter((a) => a.length > 0)).toEqual([['0001-baseline']]);
+    expect(appliedBy.filter((a) => a.length > 0)).toEqual([['0001-baseline', '0002-client-keys']]);
     const check = await openDatabase({ kind: 'sqlite', filename });
     try {
       const rows = await check.db.selectFrom('SchemaMigrations').selectAll().execute();
-      expect(rows).toHaveLength(1);
+      expect(rows).toHaveLength(2);
     } finally {
       await check.close();
     }

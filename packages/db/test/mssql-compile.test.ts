@@ -55,6 +55,7 @@ describe('SQL Server DDL, checked offline', () => {
       '"dbo"."AuditLog"',
       '"dbo"."ApplicationLogs"',
       '"dbo"."RetryAttempts"',
+      '"dbo"."ClientKeys"',
     ]);
   });
 

@@ -100,6 +100,21 @@ async function recordAll(schemas = { schema: 'dbo', tokenSchema: 'docUpload' }) 
     ['refreshRemaining', () => data.refreshRemaining(h, 1, at)],
     ['listLapsedActiveKeys', () => data.listLapsedActiveKeys(h, at)],
     ['findLedgerViolations', () => data.findLedgerViolations(h)],
+    [
+      'insertClientKey',
+      () =>
+        data.insertClientKey(h, {
+          companyId: 'NT047',
+          keyHash: 'h',
+          keyHint: 'igw_…abc',
+          label: 'erp',
+          now: at,
+        }),
+    ],
+    ['findClientKeyByHash', () => data.findClientKeyByHash(h, 'h')],
+    ['listClientKeys', () => data.listClientKeys(h, 'NT047')],
+    ['revokeClientKey', () => data.revokeClientKey(h, 1, at)],
+    ['touchClientKey', () => data.touchClientKey(h, 1, at)],
   ];
   const recorded: Record<string, string[]> = {};
   for (const [name, call] of calls) {

@@ -111,6 +111,16 @@ const COLUMNS = {
     Timestamp: true,
   },
   SchemaMigrations: { MigrationID: true, AppliedAt: true },
+  ClientKeys: {
+    ClientKeyID: true,
+    CompanyID: true,
+    KeyHash: true,
+    KeyHint: true,
+    Label: true,
+    CreatedAt: true,
+    LastUsedAt: true,
+    RevokedAt: true,
+  },
   vw_TokenStatus: {
     TokenID: true,
     CompanyID: true,

@@ -1,5 +1,6 @@
 import { baseline } from './0001-baseline.ts';
+import { clientKeys } from './0002-client-keys.ts';
 import type { Migration } from './migration.ts';
 
 /** Every migration, in the order it runs. Append only. */
-export const MIGRATIONS: readonly Migration[] = [baseline];
+export const MIGRATIONS: readonly Migration[] = [baseline, clientKeys];

@@ -91,6 +91,7 @@ export const RESET_ORDER = [
   'TokenUsageLogs',
   'TokenUsageSummary',
   'AuditLog',
+  'ClientKeys',
   'ApplicationLogs',
   'TokenMaster',
 ] as const;

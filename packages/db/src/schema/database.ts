@@ -1,5 +1,6 @@
 import type { ApplicationLogsTable } from './application-logs.table.ts';
 import type { AuditLogTable } from './audit-log.table.ts';
+import type { ClientKeysTable } from './client-keys.table.ts';
 import type { RetryAttemptsTable } from './retry-attempts.table.ts';
 import type { SchemaMigrationsTable } from './schema-migrations.table.ts';
 import type { TokenMasterTable } from './token-master.table.ts';
@@ -15,6 +16,7 @@ export interface Database {
   TokenUsageLogs: TokenUsageLogsTable;
   TokenReservations: TokenReservationsTable;
   AuditLog: AuditLogTable;
+  ClientKeys: ClientKeysTable;
   ApplicationLogs: ApplicationLogsTable;
   RetryAttempts: RetryAttemptsTable;
   SchemaMigrations: SchemaMigrationsTable;
