@@ -14,26 +14,77 @@ export interface ServerConfig {
   port: number;
   database: DatabaseConfig;
   schemas: SchemaOptions;
-  /** Where development files live (the generated master key). */
+  /** Where development files live (generated master key and admin key). */
   dataDir: string;
   /** Secrets: never log this object. */
   encryption: { key: string | undefined; previous: string | undefined };
+  adminApiKey: string | undefined;
+  requireClientKeys: boolean;
   ledger: { reservationTtlMs: number; sweepIntervalMs: number; maxOutputTokens: number };
+  gemini: { model: string; baseUrl: string | undefined; thinkingBudget: number | undefined };
+  extraction: {
+    maxUploadBytes: number;
+    maxPdfPages: number;
+    maxRetries: number;
+    initialDelayMs: number;
+    maxDelayMs: number;
+    attemptTimeoutMs: number;
+    deadlineMs: number;
+    cacheTtlMs: number;
+    cacheMaxEntries: number;
+  };
+  companyConcurrency: number;
+  logQueueMax: number;
+  shutdownDeadlineMs: number;
+  corsOrigins: string[];
 }
+
+const bool = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .transform((v, ctx) => {
+    if (['true', '1', 'yes', 'on'].includes(v)) return true;
+    if (['false', '0', 'no', 'off', ''].includes(v)) return false;
+    ctx.addIssue({ code: 'custom', message: 'must be true or false' });
+    return z.NEVER;
+  });
+const int = (min: number, max: number, fallback: number) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
 
 const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   HOST: z.string().trim().min(1).default('127.0.0.1'),
-  PORT: z.coerce.number().int().min(0).max(65535).default(8000),
+  PORT: int(0, 65535, 8000),
   DATABASE_URL: z.string().optional(),
   DB_SCHEMA: z.string().optional(),
   DB_TOKEN_SCHEMA: z.string().optional(),
   DATA_DIR: z.string().trim().min(1).default('./data'),
   TOKEN_ENCRYPTION_KEY: z.string().optional(),
   TOKEN_ENCRYPTION_KEY_PREVIOUS: z.string().optional(),
-  RESERVATION_TTL_SECONDS: z.coerce.number().int().min(5).max(86_400).default(300),
-  SWEEP_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
-  MAX_OUTPUT_TOKENS: z.coerce.number().int().min(1).max(1_000_000).default(8192),
+  ADMIN_API_KEY: z.string().optional(),
+  REQUIRE_CLIENT_KEYS: bool.default(false),
+  RESERVATION_TTL_SECONDS: int(5, 86_400, 300),
+  SWEEP_INTERVAL_SECONDS: int(1, 3600, 30),
+  MAX_OUTPUT_TOKENS: int(1, 1_000_000, 8192),
+  GEMINI_MODEL: z.string().trim().min(1).default('gemini-2.5-flash'),
+  GEMINI_BASE_URL: z.url().optional(),
+  GEMINI_THINKING_BUDGET: z.coerce.number().int().min(-1).max(100_000).optional(),
+  MAX_UPLOAD_MB: z.coerce.number().positive().max(100).default(20),
+  MAX_PDF_PAGES: int(1, 1000, 50),
+  GEMINI_MAX_RETRIES: int(0, 10, 3),
+  GEMINI_INITIAL_DELAY_MS: int(0, 60_000, 1000),
+  GEMINI_MAX_DELAY_MS: int(0, 300_000, 30_000),
+  GEMINI_ATTEMPT_TIMEOUT_MS: int(100, 600_000, 60_000),
+  REQUEST_DEADLINE_MS: int(100, 1_800_000, 120_000),
+  CACHE_TTL_SECONDS: int(0, 30 * 86_400, 3600),
+  CACHE_MAX_ENTRIES: int(0, 1_000_000, 500),
+  COMPANY_CONCURRENCY: int(1, 10_000, 8),
+  LOG_QUEUE_MAX: int(100, 1_000_000, 10_000),
+  SHUTDOWN_DEADLINE_SECONDS: int(1, 3600, 30),
+  CORS_ALLOW_ORIGINS: z
+    .string()
+    .default('http://localhost:4100,http://127.0.0.1:4100,http://localhost:8080,http://127.0.0.1:8080'),
 });
 
 /** A configuration problem; the message names the variable, never a secret's value. */
@@ -61,11 +112,31 @@ export function loadConfig(env: NodeJS.ProcessEnv): ServerConfig {
       schemas: parseSchemaOptions({ schema: e.DB_SCHEMA, tokenSchema: e.DB_TOKEN_SCHEMA }),
       dataDir: e.DATA_DIR,
       encryption: { key: e.TOKEN_ENCRYPTION_KEY, previous: e.TOKEN_ENCRYPTION_KEY_PREVIOUS },
+      adminApiKey: e.ADMIN_API_KEY?.trim() || undefined,
+      requireClientKeys: e.REQUIRE_CLIENT_KEYS,
       ledger: {
         reservationTtlMs: e.RESERVATION_TTL_SECONDS * 1000,
         sweepIntervalMs: e.SWEEP_INTERVAL_SECONDS * 1000,
         maxOutputTokens: e.MAX_OUTPUT_TOKENS,
       },
+      gemini: { model: e.GEMINI_MODEL, baseUrl: e.GEMINI_BASE_URL, thinkingBudget: e.GEMINI_THINKING_BUDGET },
+      extraction: {
+        maxUploadBytes: Math.round(e.MAX_UPLOAD_MB * 1024 * 1024),
+        maxPdfPages: e.MAX_PDF_PAGES,
+        maxRetries: e.GEMINI_MAX_RETRIES,
+        initialDelayMs: e.GEMINI_INITIAL_DELAY_MS,
+        maxDelayMs: e.GEMINI_MAX_DELAY_MS,
+        attemptTimeoutMs: e.GEMINI_ATTEMPT_TIMEOUT_MS,
+        deadlineMs: e.REQUEST_DEADLINE_MS,
+        cacheTtlMs: e.CACHE_TTL_SECONDS * 1000,
+        cacheMaxEntries: e.CACHE_MAX_ENTRIES,
+      },
+      companyConcurrency: e.COMPANY_CONCURRENCY,
+      logQueueMax: e.LOG_QUEUE_MAX,
+      shutdownDeadlineMs: e.SHUTDOWN_DEADLINE_SECONDS * 1000,
+      corsOrigins: e.CORS_ALLOW_ORIGINS.split(',')
+        .map((o) => o.trim())
+        .filter(Boolean),
     };
   } catch (error) {
     if (error instanceof DatabaseConfigError) throw new ConfigError(error.message);

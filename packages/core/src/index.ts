@@ -1,3 +1,4 @@
+export * from './clients/client-keys.ts';
 export type { Actor, CoreDeps } from './core-deps.ts';
 export * from './errors/domain-error.ts';
 export * from './extraction/classify-failure.ts';

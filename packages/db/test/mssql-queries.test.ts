@@ -57,6 +57,7 @@ async function recordAll(schemas = { schema: 'dbo', tokenSchema: 'docUpload' }) 
     ['listExpiredReservationIds', () => data.listExpiredReservationIds(h, at)],
     ['sumOpenReservations', () => data.sumOpenReservations(h, 1)],
     ['countOpenReservations', () => data.countOpenReservations(h)],
+    ['listReservationIdsOfInstance', () => data.listReservationIdsOfInstance(h, 'i-1')],
     ['insertAudit', () => data.insertAudit(h, { Action: 'token.add', Actor: 'ops', CreatedAt: at })],
     ['listAudit', () => data.listAudit(h, { tokenId: 1 }, { limit: 20 })],
     [

@@ -89,3 +89,14 @@ export async function countOpenReservations(handle: DbHandle): Promise<number> {
     .executeTakeFirst();
   return toNum(row?.n);
 }
+
+/** Holds taken by one process: what it releases when it shuts down with work unfinished. */
+export async function listReservationIdsOfInstance(handle: DbHandle, instanceId: string): Promise<number[]> {
+  const rows = await handle.db
+    .selectFrom('TokenReservations')
+    .select('ReservationID')
+    .where('InstanceID', '=', instanceId)
+    .orderBy('ReservationID')
+    .execute();
+  return rows.map((r) => r.ReservationID);
+}

@@ -12,6 +12,7 @@ import {
   listApplicationLogs,
   listAudit,
   listExpiredReservationIds,
+  listReservationIdsOfInstance,
   listRetryAttempts,
   retryStats,
   sumOpenReservations,
@@ -122,6 +123,7 @@ describeContract('ApplicationLogs, RetryAttempts, TokenReservations and AuditLog
     expect(await sumOpenReservations(db(), token)).toBe(1000);
     expect(await countOpenReservations(db())).toBe(2);
     expect(await listExpiredReservationIds(db(), new Date())).toEqual([b]);
+    expect(await listReservationIdsOfInstance(db(), 'i1')).toEqual([a]);
     expect(await getReservation(db(), a)).toMatchObject({
       requestId: 'r1',
       reservedTokens: 900,

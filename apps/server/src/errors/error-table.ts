@@ -1,0 +1,118 @@
+import { type DomainErrorCode, isDomainError } from '@invoicegw/core';
+import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc';
+
+/** Failures the server itself raises (auth, guard rails, infrastructure). */
+export type ServerErrorCode =
+  | 'UNAUTHORIZED'
+  | 'FORBIDDEN'
+  | 'VALIDATION_ERROR'
+  | 'NOT_FOUND'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'COMPANY_BUSY'
+  | 'URL_MODE_UNSUPPORTED'
+  | 'DATABASE_UNAVAILABLE'
+  | 'SHUTTING_DOWN'
+  | 'INTERNAL';
+
+export type AppErrorCode = DomainErrorCode | ServerErrorCode;
+
+/**
+ * The one place codes become HTTP statuses and tRPC codes, for tRPC, REST and the legacy
+ * routes alike. Quota spent is 402 (retrying will not help until an operator acts); quota held
+ * by requests in flight is 429 with Retry-After.
+ */
+export const ERROR_TABLE = {
+  NO_ACTIVE_TOKEN: { status: 403, trpc: 'FORBIDDEN' },
+  TOKEN_EXPIRED: { status: 403, trpc: 'FORBIDDEN' },
+  TOKEN_DISABLED: { status: 403, trpc: 'FORBIDDEN' },
+  TOKEN_INVALID: { status: 403, trpc: 'FORBIDDEN' },
+  TOKEN_LIMIT_EXCEEDED: { status: 402, trpc: 'PAYMENT_REQUIRED' },
+  TOKEN_BUSY: { status: 429, trpc: 'TOO_MANY_REQUESTS' },
+  TOKEN_NOT_FOUND: { status: 404, trpc: 'NOT_FOUND' },
+  DUPLICATE_KEY: { status: 409, trpc: 'CONFLICT' },
+  INVALID_INPUT: { status: 400, trpc: 'BAD_REQUEST' },
+  KEY_DECRYPT_FAILED: { status: 500, trpc: 'INTERNAL_SERVER_ERROR' },
+  MASTER_KEY_REQUIRED: { status: 500, trpc: 'INTERNAL_SERVER_ERROR' },
+  FILE_EMPTY: { status: 400, trpc: 'BAD_REQUEST' },
+  UNSUPPORTED_FILE_TYPE: { status: 415, trpc: 'UNSUPPORTED_MEDIA_TYPE' },
+  FILE_TOO_LARGE: { status: 413, trpc: 'PAYLOAD_TOO_LARGE' },
+  INVALID_FILE: { status: 422, trpc: 'UNPROCESSABLE_CONTENT' },
+  INVALID_MODEL_OUTPUT: { status: 502, trpc: 'BAD_GATEWAY' },
+  CONTENT_BLOCKED: { status: 422, trpc: 'UNPROCESSABLE_CONTENT' },
+  PROVIDER_RATE_LIMITED: { status: 429, trpc: 'TOO_MANY_REQUESTS' },
+  PROVIDER_UNAVAILABLE: { status: 503, trpc: 'SERVICE_UNAVAILABLE' },
+  PROVIDER_TIMEOUT: { status: 504, trpc: 'GATEWAY_TIMEOUT' },
+  PROVIDER_REJECTED: { status: 502, trpc: 'BAD_GATEWAY' },
+  IDEMPOTENCY_CONFLICT: { status: 409, trpc: 'CONFLICT' },
+  UNAUTHORIZED: { status: 401, trpc: 'UNAUTHORIZED' },
+  FORBIDDEN: { status: 403, trpc: 'FORBIDDEN' },
+  VALIDATION_ERROR: { status: 400, trpc: 'BAD_REQUEST' },
+  NOT_FOUND: { status: 404, trpc: 'NOT_FOUND' },
+  PAYLOAD_TOO_LARGE: { status: 413, trpc: 'PAYLOAD_TOO_LARGE' },
+  COMPANY_BUSY: { status: 429, trpc: 'TOO_MANY_REQUESTS' },
+  URL_MODE_UNSUPPORTED: { status: 400, trpc: 'BAD_REQUEST' },
+  DATABASE_UNAVAILABLE: { status: 503, trpc: 'SERVICE_UNAVAILABLE' },
+  SHUTTING_DOWN: { status: 503, trpc: 'SERVICE_UNAVAILABLE' },
+  INTERNAL: { status: 500, trpc: 'INTERNAL_SERVER_ERROR' },
+} as const satisfies Record<AppErrorCode, { status: number; trpc: TRPC_ERROR_CODE_KEY }>;
+
+/** A failure raised by the server itself, in the same shape as a domain error. */
+export class ServerError extends Error {
+  constructor(
+    readonly code: ServerErrorCode,
+    message: string,
+    readonly options: { retryAfterSeconds?: number; details?: Record<string, unknown> } = {},
+  ) {
+    super(message);
+    this.name = 'ServerError';
+  }
+}
+
+export interface AppError {
+  code: AppErrorCode;
+  message: string;
+  status: number;
+  trpcCode: TRPC_ERROR_CODE_KEY;
+  retryAfterSeconds: number | undefined;
+  details: Record<string, unknown>;
+}
+
+/** Database errors of either engine, or a pool that is gone: the service is up, its store is not. */
+function isDatabaseFailure(error: unknown): boolean {
+  const e = error as { code?: unknown; name?: unknown; message?: unknown };
+  return (
+    (typeof e?.code === 'string' &&
+      (e.code.startsWith('SQLITE_') || ['ESOCKET', 'ETIMEOUT', 'ECONNREFUSED', 'ELOGIN'].includes(e.code))) ||
+    e?.name === 'ConnectionError' ||
+    e?.name === 'SqliteError' ||
+    (typeof e?.message === 'string' &&
+      /driver has already been destroyed|database connection is not open/i.test(e.message))
+  );
+}
+
+/** Any thrown value → what callers see. Unknown errors never show their text. */
+export function toAppError(error: unknown): AppError {
+  const cause = (error as { cause?: unknown })?.cause;
+  const inner =
+    isDomainError(cause) || cause instanceof ServerError || isDatabaseFailure(cause) ? cause : error;
+  const build = (
+    code: AppErrorCode,
+    message: string,
+    retryAfterSeconds?: number,
+    details: Record<string, unknown> = {},
+  ): AppError => ({
+    code,
+    message,
+    status: ERROR_TABLE[code].status,
+    trpcCode: ERROR_TABLE[code].trpc,
+    retryAfterSeconds,
+    details,
+  });
+  if (isDomainError(inner))
+    return build(inner.code, inner.message, inner.retryAfterSeconds, { ...inner.details });
+  if (inner instanceof ServerError)
+    return build(inner.code, inner.message, inner.options.retryAfterSeconds, inner.options.details);
+  if (isDatabaseFailure(inner))
+    return build('DATABASE_UNAVAILABLE', 'Database unavailable: please retry shortly', 5);
+  return build('INTERNAL', 'Internal error');
+}

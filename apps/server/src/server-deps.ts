@@ -1,0 +1,20 @@
+import type { ExtractionDeps } from '@invoicegw/core';
+import type { ServerConfig } from './env.ts';
+import type { DbLogSink } from './logging/db-log-sink.ts';
+import type { Metrics } from './metrics/metrics.ts';
+
+/** Everything the app needs, built once in server.ts and passed down (no module singletons). */
+export interface ServerDeps {
+  core: ExtractionDeps;
+  config: ServerConfig;
+  adminKey: string;
+  version: string;
+  metrics: Metrics;
+  logSink: DbLogSink;
+  /** Requests in flight per company, for the concurrency limit. */
+  inFlight: Map<string, number>;
+  /** Set once shutdown begins: new work is refused with 503. */
+  draining: { value: boolean };
+  /** HTTP requests in flight, which shutdown waits for. */
+  active: { value: number };
+}

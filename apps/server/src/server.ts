@@ -1,0 +1,144 @@
+import { readFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { serve } from '@hono/node-server';
+import {
+  createExtractionRuntime,
+  createGeminiModel,
+  createKeyVault,
+  DEFAULT_EXTRACTION_OPTIONS,
+  type ExtractionDeps,
+  type Logger,
+  ledgerOptions,
+  loadMasterKeys,
+  startLedgerSweeper,
+} from '@invoicegw/core';
+import { listReservationIdsOfInstance, migrate, openDatabase, releaseReservation } from '@invoicegw/db';
+import { createApp } from './app.ts';
+import { loadAdminKey } from './auth/admin-key.ts';
+import type { ServerConfig } from './env.ts';
+import { createConsoleLogger } from './logging/console-logger.ts';
+import { createDbLogSink, fanOut } from './logging/db-log-sink.ts';
+import { createMetrics } from './metrics/metrics.ts';
+import type { ServerDeps } from './server-deps.ts';
+
+export interface RunningServer {
+  url: string;
+  deps: ServerDeps;
+  /** Graceful: stop accepting, finish in-flight work within the deadline, release what cannot settle, flush logs. */
+  close(): Promise<void>;
+}
+
+const VERSION: string = (
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
+
+/** Opens everything the service needs and serves; the entry point, the demo and the tests call it. */
+export async function startServer(
+  config: ServerConfig,
+  options: { console?: Logger } = {},
+): Promise<RunningServer> {
+  const consoleLogger = options.console ?? createConsoleLogger();
+  const masterKeys = loadMasterKeys({
+    value: config.encryption.key,
+    previous: config.encryption.previous,
+    production: config.nodeEnv === 'production',
+    keyFile: join(config.dataDir, 'master.key'),
+  });
+  if (masterKeys.source === 'generated') {
+    consoleLogger.log(
+      'WARNING',
+      'startup',
+      `Generated a development master key in ${join(config.dataDir, 'master.key')} (mode 0600). Set TOKEN_ENCRYPTION_KEY in production.`,
+    );
+  }
+  const admin = loadAdminKey({
+    value: config.adminApiKey,
+    production: config.nodeEnv === 'production',
+    keyFile: join(config.dataDir, 'admin.key'),
+  });
+  if (admin.generated) {
+    // Printed once, on the console only: this is how a developer learns it.
+    console.info(
+      `INFO startup: generated a development admin key (stored in ${join(config.dataDir, 'admin.key')}): ${admin.key}`,
+    );
+  }
+  const db = await openDatabase(config.database, config.schemas);
+  const { applied } = await migrate(db);
+  const logSink = createDbLogSink({ db, maxQueue: config.logQueueMax });
+  const logger = fanOut(consoleLogger, logSink);
+  logger.log(
+    'INFO',
+    'startup',
+    `Database ${db.description} ready (${applied.length ? `applied ${applied.join(', ')}` : 'schema current'}; schema ${db.schemas.schema}, token tables in ${db.schemas.tokenSchema})`,
+  );
+  const ledger = ledgerOptions({
+    reservationTtlMs: config.ledger.reservationTtlMs,
+    maxOutputTokens: config.ledger.maxOutputTokens,
+  });
+  const model = createGeminiModel({
+    model: config.gemini.model,
+    baseUrl: config.gemini.baseUrl,
+    maxOutputTokens: config.ledger.maxOutputTokens,
+    thinkingBudget: config.gemini.thinkingBudget,
+  });
+  const core: ExtractionDeps = {
+    db,
+    vault: createKeyVault(masterKeys),
+    logger,
+    now: () => new Date(),
+    ledger,
+    runtime: createExtractionRuntime(model, { ...DEFAULT_EXTRACTION_OPTIONS, ...config.extraction }),
+  };
+  // Releases holds left by a crashed process before serving, then keeps sweeping.
+  const sweeper = startLedgerSweeper(core, config.ledger.sweepIntervalMs);
+  await sweeper.ready;
+  const deps: ServerDeps = {
+    core,
+    config,
+    adminKey: admin.key,
+    version: VERSION,
+    metrics: createMetrics(),
+    logSink,
+    inFlight: new Map(),
+    draining: { value: false },
+    active: { value: 0 },
+  };
+  const server = await new Promise<Server>((resolve) => {
+    const s = serve({ fetch: createApp(deps).fetch, hostname: config.host, port: config.port }, () =>
+      resolve(s as Server),
+    );
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${config.host}:${port}`;
+  logger.log(
+    'INFO',
+    'startup',
+    `invoice gateway ${VERSION} running on ${url} (model ${config.gemini.model}${config.gemini.baseUrl ? ` at ${config.gemini.baseUrl}` : ''})`,
+  );
+
+  let closing: Promise<void> | undefined;
+  const close = async () => {
+    deps.draining.value = true;
+    const deadline = Date.now() + config.shutdownDeadlineMs;
+    const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+    while (deps.active.value > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    if (deps.active.value > 0) server.closeAllConnections();
+    // Holds this process still has can no longer be settled: give them back now rather than at expiry.
+    const leftovers = await listReservationIdsOfInstance(db, ledger.instanceId).catch(() => []);
+    for (const id of leftovers) await releaseReservation(db, id, new Date()).catch(() => undefined);
+    if (leftovers.length > 0)
+      logger.log(
+        'WARNING',
+        'shutdown',
+        `Released ${leftovers.length} hold(s) that could not settle before shutdown`,
+      );
+    await sweeper.stop();
+    logger.log('INFO', 'shutdown', 'stopped');
+    await logSink.close(Math.max(1000, deadline - Date.now()));
+    await stopped;
+    await db.close();
+  };
+  return { url, deps, close: () => (closing ??= close()) };
+}

@@ -1,0 +1,70 @@
+import { initTRPC } from '@trpc/server';
+import { TRPC_ERROR_CODES_BY_KEY } from '@trpc/server/rpc';
+import { ZodError } from 'zod';
+import type { AuthState } from '../auth/auth-state.ts';
+import { ServerError, toAppError } from '../errors/error-table.ts';
+import type { ServerDeps } from '../server-deps.ts';
+
+export interface TrpcContext {
+  deps: ServerDeps;
+  requestId: string;
+  auth: AuthState;
+}
+
+const t = initTRPC.context<TrpcContext>().create({
+  // Never send stacks; the error table decides code, status and message.
+  isDev: false,
+  errorFormatter({ shape, error }) {
+    if (error.cause instanceof ZodError) {
+      return {
+        ...shape,
+        message: 'Invalid input',
+        data: {
+          ...shape.data,
+          appCode: 'VALIDATION_ERROR',
+          httpStatus: 400,
+          issues: error.cause.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+        },
+      };
+    }
+    const app = toAppError(error);
+    return {
+      code: TRPC_ERROR_CODES_BY_KEY[app.trpcCode],
+      message: app.message,
+      data: {
+        code: app.trpcCode,
+        httpStatus: app.status,
+        path: shape.data.path,
+        appCode: app.code,
+        retryAfterSeconds: app.retryAfterSeconds,
+        details: app.details,
+      },
+    };
+  },
+});
+
+export const router = t.router;
+export const publicProcedure = t.procedure;
+
+/** Token and monitoring operations: the admin key only. */
+export const adminProcedure = t.procedure.use(({ ctx, next }) => {
+  if (ctx.auth.kind === 'invalid') throw new ServerError('UNAUTHORIZED', 'Invalid API key');
+  if (ctx.auth.kind === 'anonymous')
+    throw new ServerError('UNAUTHORIZED', 'Missing API key: send Authorization: Bearer <admin key>');
+  if (ctx.auth.kind !== 'admin') throw new ServerError('FORBIDDEN', 'This operation needs the admin key');
+  return next({ ctx: { ...ctx, actor: ctx.auth.actor } });
+});
+
+/** Extraction: anyone unless client keys are required; a client key only for its own company. */
+export const extractionProcedure = t.procedure.use(({ ctx, next }) => {
+  if (ctx.auth.kind === 'invalid') throw new ServerError('UNAUTHORIZED', 'Invalid API key');
+  if (ctx.deps.config.requireClientKeys && ctx.auth.kind === 'anonymous') {
+    throw new ServerError(
+      'UNAUTHORIZED',
+      'Missing client key: send X-Client-Key (or Authorization: Bearer) issued for your company',
+    );
+  }
+  return next();
+});
+
+export const createCallerFactory = t.createCallerFactory;

@@ -1,0 +1,31 @@
+import { LOG_LEVELS, listApplicationLogs } from '@invoicegw/db';
+import { z } from 'zod';
+import { adminProcedure } from '../../init.ts';
+
+export const logsInput = z.object({
+  levels: z.array(z.enum(LOG_LEVELS)).optional(),
+  companyId: z.string().trim().min(1).max(50).optional(),
+  requestId: z.string().trim().min(1).max(64).optional(),
+  search: z.string().max(200).optional(),
+  since: z.iso.datetime({ offset: true }).optional(),
+  /** Rows after this LogID, oldest first: for following the log. */
+  afterId: z.coerce.number().int().min(0).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  offset: z.coerce.number().int().min(0).default(0),
+});
+
+/** ApplicationLogs with filters and paging. */
+export const logs = adminProcedure.input(logsInput).query(({ ctx, input }) =>
+  listApplicationLogs(
+    ctx.deps.core.db,
+    {
+      ...(input.levels?.length ? { levels: input.levels } : {}),
+      ...(input.companyId ? { companyId: input.companyId } : {}),
+      ...(input.requestId ? { requestId: input.requestId } : {}),
+      ...(input.search ? { search: input.search } : {}),
+      ...(input.since ? { since: new Date(input.since) } : {}),
+      ...(input.afterId === undefined ? {} : { afterId: input.afterId }),
+    },
+    { limit: input.limit, offset: input.offset },
+  ),
+);

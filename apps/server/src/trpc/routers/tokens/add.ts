@@ -1,0 +1,29 @@
+import { addToken as add } from '@invoicegw/core';
+import { z } from 'zod';
+import { adminProcedure } from '../../init.ts';
+import { IsoDateTime, Reason } from './token-inputs.ts';
+
+export const addTokenInput = z.object({
+  companyId: z.string().trim().min(1).max(50),
+  companyName: z.string().trim().max(200).optional(),
+  apiKey: z.string().min(1).max(1000),
+  totalTokenLimit: z.number().int().min(0).optional(),
+  threshold: z.number().int().min(0).optional(),
+  expiresAt: IsoDateTime.nullable().optional(),
+  reason: Reason,
+});
+
+export const addToken = adminProcedure.input(addTokenInput).mutation(({ ctx, input }) =>
+  add(
+    ctx.deps.core,
+    { actor: ctx.actor, reason: input.reason, requestId: ctx.requestId },
+    {
+      companyId: input.companyId,
+      companyName: input.companyName ?? null,
+      apiKey: input.apiKey,
+      ...(input.totalTokenLimit === undefined ? {} : { totalTokenLimit: input.totalTokenLimit }),
+      ...(input.threshold === undefined ? {} : { threshold: input.threshold }),
+      expiresAt: input.expiresAt ? new Date(input.expiresAt) : null,
+    },
+  ),
+);

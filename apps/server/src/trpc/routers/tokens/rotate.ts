@@ -1,0 +1,25 @@
+import { rotateToken as rotate } from '@invoicegw/core';
+import { z } from 'zod';
+import { adminProcedure } from '../../init.ts';
+import { Reason, TokenId } from './token-inputs.ts';
+
+export const rotateTokenInput = z.object({
+  tokenId: TokenId,
+  newApiKey: z.string().min(1).max(1000),
+  graceSeconds: z.number().int().min(0).max(2_592_000).optional(),
+  totalTokenLimit: z.number().int().min(0).optional(),
+  reason: Reason,
+});
+
+export const rotateToken = adminProcedure.input(rotateTokenInput).mutation(({ ctx, input }) =>
+  rotate(
+    ctx.deps.core,
+    { actor: ctx.actor, reason: input.reason, requestId: ctx.requestId },
+    {
+      tokenId: input.tokenId,
+      newApiKey: input.newApiKey,
+      ...(input.graceSeconds === undefined ? {} : { graceSeconds: input.graceSeconds }),
+      ...(input.totalTokenLimit === undefined ? {} : { totalTokenLimit: input.totalTokenLimit }),
+    },
+  ),
+);
