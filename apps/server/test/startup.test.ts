@@ -4,6 +4,8 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { countOpenReservations, findLedgerViolations, openDatabase } from '@invoicegw/db';
+import { DEMO_INVOICE, renderInvoicePdf, startEmulator } from '@invoicegw/gemini-emulator';
 import { afterEach, describe, expect, it } from 'vitest';
 
 const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
@@ -85,6 +87,80 @@ describe('the service entry point', () => {
     expect(again.output()).not.toContain('Generated a development master key');
     again.child.kill('SIGTERM');
     expect(await again.exited).toBe(0);
+  }, 60_000);
+
+  it('on SIGTERM finishes the request in flight: its answer and its usage row survive', async () => {
+    const emulator = await startEmulator();
+    try {
+      const cwd = tempDir();
+      const server = start(
+        {
+          DATABASE_URL: 'sqlite:./gw.sqlite',
+          ADMIN_API_KEY: 'shutdown-admin-key',
+          GEMINI_BASE_URL: emulator.url,
+        },
+        cwd,
+      );
+      const url = await server.listening;
+      const admin = { authorization: 'Bearer shutdown-admin-key', 'content-type': 'application/json' };
+      await fetch(`${url}/v1/tokens`, {
+        method: 'POST',
+        headers: admin,
+        body: JSON.stringify({ companyId: 'NT047', apiKey: 'AIzaFAKE-shutdown-key-xxxxxxxx' }),
+      });
+      emulator.queueFaults([{ type: 'slow', delayMs: 1200 }]);
+      const form = new FormData();
+      form.set(
+        'file',
+        new Blob([new Uint8Array(renderInvoicePdf(DEMO_INVOICE))], { type: 'application/pdf' }),
+        'i.pdf',
+      );
+      form.set('companyID', 'NT047');
+      form.set('username', 'tester');
+      const inFlight = fetch(`${url}/extract`, { method: 'POST', body: form });
+      await new Promise((r) => setTimeout(r, 400));
+      server.child.kill('SIGTERM');
+      const res = await inFlight;
+      expect(res.status).toBe(200);
+      expect(await server.exited).toBe(0);
+      const db = await openDatabase({ kind: 'sqlite', filename: join(cwd, 'gw.sqlite') });
+      try {
+        expect(await db.db.selectFrom('TokenUsageLogs').select('Outcome').execute()).toEqual([
+          { Outcome: 'success' },
+        ]);
+        expect(await findLedgerViolations(db)).toEqual([]);
+        expect(await countOpenReservations(db)).toBe(0);
+        const logs = await db.db.selectFrom('ApplicationLogs').select('Message').execute();
+        expect(logs.map((l) => l.Message)).toContain('stopped');
+      } finally {
+        await db.close();
+      }
+    } finally {
+      await emulator.close();
+    }
+  }, 60_000);
+
+  it('pnpm demo works offline: emulator, server, a demo key, one extraction, its usage rows', async () => {
+    const cwd = tempDir();
+    const demo = spawn(
+      process.execPath,
+      ['--import', TSX, fileURLToPath(new URL('../scripts/demo.ts', import.meta.url))],
+      { cwd, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    children.push(demo);
+    let out = '';
+    demo.stdout.on('data', (d) => {
+      out += d;
+    });
+    demo.stderr.on('data', (d) => {
+      out += d;
+    });
+    const code = await new Promise((resolve) => demo.on('exit', resolve));
+    expect(code, out).toBe(0);
+    expect(out).toContain('POST /extract → HTTP 200');
+    expect(out).toContain('"invoice_no": "INV-2026-0042"');
+    expect(out).toMatch(/TokenUsageLogs[\s\S]*'success'/);
+    expect(out).not.toContain('AIzaDEMO-not-a-real-key-000');
   }, 60_000);
 
   it('refuses to start in production without TOKEN_ENCRYPTION_KEY', async () => {

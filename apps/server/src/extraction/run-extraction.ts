@@ -5,8 +5,8 @@ import { ServerError } from '../errors/error-table.ts';
 import type { ServerDeps } from '../server-deps.ts';
 
 /**
- * Extraction as every route runs it (tRPC, REST, legacy /extract): auth for the company, the
- * per-company concurrency limit, metrics.
+ * Extraction as every route runs it (tRPC, REST, legacy /extract): the caller's credential and
+ * company, the per-company concurrency limit, metrics.
  */
 export async function runExtraction(
   deps: ServerDeps,
@@ -17,6 +17,13 @@ export async function runExtraction(
     throw new ServerError('SHUTTING_DOWN', 'The service is shutting down; retry on another instance', {
       retryAfterSeconds: 5,
     });
+  if (auth.kind === 'invalid') throw new ServerError('UNAUTHORIZED', 'Invalid API key');
+  if (deps.config.requireClientKeys && auth.kind === 'anonymous') {
+    throw new ServerError(
+      'UNAUTHORIZED',
+      'Missing client key: send X-Client-Key (or Authorization: Bearer) issued for your company',
+    );
+  }
   const companyId = input.companyId.trim();
   authorizeCompany(auth, companyId);
   const active = deps.inFlight.get(companyId) ?? 0;

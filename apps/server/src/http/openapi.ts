@@ -159,7 +159,7 @@ export function openApiDocument(version: string): Json {
   };
 }
 
-const escape = (s: string) =>
+const escapeHtml = (s: string) =>
   s.replace(/[&<>"]/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[ch]!);
 
 /** A self-contained docs page (no CDN: the service runs offline). */
@@ -168,9 +168,9 @@ export function docsPage(doc: Json): string {
     .flatMap(([path, ops]) =>
       Object.entries(ops).map(
         ([method, op]) =>
-          `<tr><td><code>${method.toUpperCase()}</code></td><td><code>${escape(path)}</code></td><td>${escape(String(op.summary ?? ''))}</td><td>${
+          `<tr><td><code>${method.toUpperCase()}</code></td><td><code>${escapeHtml(path)}</code></td><td>${escapeHtml(String(op.summary ?? ''))}</td><td>${
             (op.security as unknown[] | undefined)?.length ? 'key' : 'open'
-          }</td><td><details><summary>schema</summary><pre>${escape(JSON.stringify({ parameters: op.parameters, requestBody: op.requestBody }, null, 2))}</pre></details></td></tr>`,
+          }</td><td><details><summary>schema</summary><pre>${escapeHtml(JSON.stringify({ parameters: op.parameters, requestBody: op.requestBody }, null, 2))}</pre></details></td></tr>`,
       ),
     )
     .join('\n');

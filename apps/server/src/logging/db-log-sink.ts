@@ -121,5 +121,9 @@ export function createDbLogSink(options: {
 
 /** One logger that writes to each of `loggers`. */
 export function fanOut(...loggers: Logger[]): Logger {
-  return { log: (...args) => loggers.forEach((l) => l.log(...args)) };
+  return {
+    log: (...args) => {
+      for (const l of loggers) l.log(...args);
+    },
+  };
 }

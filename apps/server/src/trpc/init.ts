@@ -55,16 +55,7 @@ export const adminProcedure = t.procedure.use(({ ctx, next }) => {
   return next({ ctx: { ...ctx, actor: ctx.auth.actor } });
 });
 
-/** Extraction: anyone unless client keys are required; a client key only for its own company. */
-export const extractionProcedure = t.procedure.use(({ ctx, next }) => {
-  if (ctx.auth.kind === 'invalid') throw new ServerError('UNAUTHORIZED', 'Invalid API key');
-  if (ctx.deps.config.requireClientKeys && ctx.auth.kind === 'anonymous') {
-    throw new ServerError(
-      'UNAUTHORIZED',
-      'Missing client key: send X-Client-Key (or Authorization: Bearer) issued for your company',
-    );
-  }
-  return next();
-});
+/** Extraction: runExtraction checks the credential against the company (one place for every route). */
+export const extractionProcedure = t.procedure;
 
 export const createCallerFactory = t.createCallerFactory;
