@@ -1,3 +1,96 @@
-// The typed tRPC client shared by the ops CLI and downstream apps lands here with the server's
-// router (issue "Typed client and ops CLI…"). It imports the server's types only.
-export {};
+import type { AppRouter } from '@invoicegw/server/router';
+import {
+  createTRPCClient,
+  httpBatchLink,
+  httpLink,
+  isNonJsonSerializable,
+  splitLink,
+  type TRPCClient,
+  TRPCClientError,
+} from '@trpc/client';
+import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
+
+export type { AppRouter };
+export type RouterInputs = inferRouterInputs<AppRouter>;
+export type RouterOutputs = inferRouterOutputs<AppRouter>;
+/** What one extraction returns: the invoice, its warnings and what it cost. */
+export type ExtractionOutput = RouterOutputs['extraction']['extract'];
+/** The invoice, with the old service's field names. */
+export type Invoice = ExtractionOutput['data'];
+export type TokenView = RouterOutputs['tokens']['get'];
+
+export interface ClientOptions {
+  /** The gateway's base URL, e.g. http://127.0.0.1:8000 */
+  url: string;
+  /** For token, monitoring and client-key operations. */
+  adminKey?: string | undefined;
+  /** For extraction when the gateway requires client keys. */
+  clientKey?: string | undefined;
+  /** Who the audit trail names for changes made with the admin key. */
+  actor?: string | undefined;
+  /** Another fetch (tests, proxies). */
+  fetch?: typeof fetch;
+}
+
+export type GatewayClient = TRPCClient<AppRouter>;
+
+/**
+ * The typed client. Uploads (FormData) go through a plain link, everything else is batched.
+ */
+export function createClient(options: ClientOptions): GatewayClient {
+  const url = `${options.url.replace(/\/+$/, '')}/trpc`;
+  const secret = options.adminKey ?? options.clientKey;
+  const headers = () => ({
+    ...(secret ? { authorization: `Bearer ${secret}` } : {}),
+    ...(options.actor ? { 'x-actor': options.actor } : {}),
+  });
+  const link = { url, headers, ...(options.fetch ? { fetch: options.fetch } : {}) };
+  return createTRPCClient<AppRouter>({
+    links: [
+      splitLink({
+        condition: (op) => isNonJsonSerializable(op.input),
+        true: httpLink(link),
+        false: httpBatchLink(link),
+      }),
+    ],
+  });
+}
+
+/** The form `extraction.extract` takes. */
+export function extractionForm(input: {
+  file: Blob;
+  fileName?: string;
+  companyId: string;
+  username?: string;
+  branch?: string;
+  idempotencyKey?: string;
+}): FormData {
+  const form = new FormData();
+  form.set('file', input.file, input.fileName ?? 'invoice');
+  form.set('companyId', input.companyId);
+  if (input.username) form.set('username', input.username);
+  if (input.branch) form.set('branch', input.branch);
+  if (input.idempotencyKey) form.set('idempotencyKey', input.idempotencyKey);
+  return form;
+}
+
+/** The gateway's stable error code of a failed call (e.g. TOKEN_EXPIRED), and its HTTP status. */
+export function gatewayError(
+  error: unknown,
+): { code: string; status: number | undefined; message: string; retryAfterSeconds?: number } | undefined {
+  if (!(error instanceof TRPCClientError)) return undefined;
+  const data = (error.data ?? {}) as {
+    appCode?: string;
+    code?: string;
+    httpStatus?: number;
+    retryAfterSeconds?: number;
+  };
+  return {
+    code: data.appCode ?? data.code ?? 'UNKNOWN',
+    status: data.httpStatus,
+    message: error.message,
+    ...(data.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: data.retryAfterSeconds }),
+  };
+}
+
+export { TRPCClientError };

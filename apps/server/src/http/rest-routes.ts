@@ -8,6 +8,7 @@ import { appRouter } from '../trpc/router.ts';
 import { createClientKeyInput } from '../trpc/routers/clients/create.ts';
 import { listClientKeysInput } from '../trpc/routers/clients/list.ts';
 import { revokeClientKeyInput } from '../trpc/routers/clients/revoke.ts';
+import { invalidateCacheInput } from '../trpc/routers/monitoring/invalidate-cache.ts';
 import { logsInput } from '../trpc/routers/monitoring/logs.ts';
 import { retryStatsInput } from '../trpc/routers/monitoring/retry-stats.ts';
 import { tokenStatusInput } from '../trpc/routers/monitoring/token-status.ts';
@@ -175,6 +176,14 @@ export const REST_ROUTES: RestRoute[] = [
     'monitoring.cacheStatus',
     'Result cache statistics',
     undefined,
+    'monitoring',
+  ),
+  route(
+    'post',
+    '/v1/monitoring/cache/invalidate',
+    'monitoring.invalidateCache',
+    'Empty the result cache',
+    invalidateCacheInput,
     'monitoring',
   ),
   route(

@@ -1,6 +1,7 @@
 import type { TRPCRouterRecord } from '@trpc/server';
 import { cacheStatus } from './cache-status.ts';
 import { health } from './health.ts';
+import { invalidateCache } from './invalidate-cache.ts';
 import { logs } from './logs.ts';
 import { recentErrors } from './recent-errors.ts';
 import { retryStats } from './retry-stats.ts';
@@ -16,5 +17,6 @@ export const monitoringRouter = {
   recentErrors,
   retryStats,
   cacheStatus,
+  invalidateCache,
   logs,
 } satisfies TRPCRouterRecord;
