@@ -14,7 +14,13 @@ import {
   loadMasterKeys,
   startLedgerSweeper,
 } from '@invoicegw/core';
-import { listReservationIdsOfInstance, migrate, openDatabase, releaseReservation } from '@invoicegw/db';
+import {
+  listReservationIdsOfInstance,
+  migrate,
+  type OpenDatabase,
+  openDatabase,
+  releaseReservation,
+} from '@invoicegw/db';
 import { createApp } from './app.ts';
 import { loadAdminKey } from './auth/admin-key.ts';
 import type { ServerConfig } from './env.ts';
@@ -35,10 +41,14 @@ const VERSION: string = (
 ).version;
 
 /** Opens everything the service needs and serves; the entry point, the demo and the tests call it. */
-export async function startServer(
-  config: ServerConfig,
-  options: { console?: Logger } = {},
-): Promise<RunningServer> {
+export interface StartOptions {
+  /** Where console lines go (tests pass a quiet one). */
+  console?: Logger;
+  /** Wraps the opened database: the seam fault-injection tests use to take it down and up again. */
+  wrapDb?: (db: OpenDatabase) => OpenDatabase;
+}
+
+export async function startServer(config: ServerConfig, options: StartOptions = {}): Promise<RunningServer> {
   const consoleLogger = options.console ?? createConsoleLogger();
   const masterKeys = loadMasterKeys({
     value: config.encryption.key,
@@ -64,8 +74,9 @@ export async function startServer(
       `INFO startup: generated a development admin key (stored in ${join(config.dataDir, 'admin.key')}): ${admin.key}`,
     );
   }
-  const db = await openDatabase(config.database, config.schemas);
-  const { applied } = await migrate(db);
+  const opened = await openDatabase(config.database, config.schemas);
+  const { applied } = await migrate(opened);
+  const db = options.wrapDb ? options.wrapDb(opened) : opened;
   const logSink = createDbLogSink({ db, maxQueue: config.logQueueMax });
   const logger = fanOut(consoleLogger, logSink);
   logger.log(

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createMemoryLogger } from '@invoicegw/core';
 import { type Emulator, startEmulator } from '@invoicegw/gemini-emulator';
 import { loadConfig } from '../src/env.ts';
-import { type RunningServer, startServer } from '../src/server.ts';
+import { type RunningServer, type StartOptions, startServer } from '../src/server.ts';
 
 export const ADMIN = 'test-admin-key-for-the-suite';
 
@@ -16,7 +16,10 @@ export interface TestServer extends RunningServer {
 }
 
 /** The real server on a loopback port, on a SQLite file, against the emulator. */
-export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+export async function startTestServer(
+  env: Record<string, string> = {},
+  options: StartOptions = {},
+): Promise<TestServer> {
   const emulator = await startEmulator();
   const dir = mkdtempSync(join(tmpdir(), 'igw-srv-'));
   const config = loadConfig({
@@ -33,7 +36,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     SHUTDOWN_DEADLINE_SECONDS: '5',
     ...env,
   });
-  const running = await startServer(config, { console: createMemoryLogger() });
+  const running = await startServer(config, { console: createMemoryLogger(), ...options });
   return {
     ...running,
     emulator,

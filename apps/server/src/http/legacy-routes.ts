@@ -4,6 +4,7 @@ import { ServerError } from '../errors/error-table.ts';
 import { runExtraction } from '../extraction/run-extraction.ts';
 import { invalidateCache, readCacheStatus } from '../monitoring/cache-status.ts';
 import { readHealth } from '../monitoring/health.ts';
+import { parseForm } from './parse-form.ts';
 import { requireAdmin } from './require-admin.ts';
 
 /**
@@ -26,7 +27,7 @@ export function legacyRoutes(): Hono<AppEnv> {
 
   app.post('/extract', async (c) => {
     const deps = c.get('deps');
-    const form = await c.req.parseBody({ all: false });
+    const form = await parseForm(c);
     const field = (...names: string[]) => {
       const lower = new Map(Object.entries(form).map(([k, v]) => [k.toLowerCase(), v]));
       for (const n of names) {

@@ -23,6 +23,7 @@ import { rotateTokenInput } from '../trpc/routers/tokens/rotate.ts';
 import { setTokenExpiryInput } from '../trpc/routers/tokens/set-expiry.ts';
 import { setTokenLimitInput } from '../trpc/routers/tokens/set-limit.ts';
 import { setTokenStatusInput } from '../trpc/routers/tokens/set-status.ts';
+import { parseForm } from './parse-form.ts';
 
 /** One REST route: a path over a tRPC procedure, with the schema its input is checked against. */
 export interface RestRoute {
@@ -249,7 +250,7 @@ export function restRoutes(): Hono<AppEnv> {
   }
   // Uploads are multipart, which tRPC's JSON-over-REST cannot carry: one hand-written route.
   app.post('/v1/extract', async (c) => {
-    const form = await c.req.parseBody();
+    const form = await parseForm(c);
     const file = form.file;
     const text = (name: string) =>
       typeof form[name] === 'string' && (form[name] as string).trim()

@@ -1,4 +1,6 @@
+import { isDomainError } from '@invoicegw/core';
 import { initTRPC } from '@trpc/server';
+import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import { TRPC_ERROR_CODES_BY_KEY } from '@trpc/server/rpc';
 import { ZodError } from 'zod';
 import type { AuthState } from '../auth/auth-state.ts';
@@ -24,6 +26,23 @@ const t = initTRPC.context<TrpcContext>().create({
           appCode: 'VALIDATION_ERROR',
           httpStatus: 400,
           issues: error.cause.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+        },
+      };
+    }
+    const cause = error.cause;
+    const ours = isDomainError(cause) || cause instanceof ServerError;
+    if (!ours && error.code !== 'INTERNAL_SERVER_ERROR') {
+      // tRPC's own refusals (unreadable body, wrong content type, unknown procedure) are the caller's.
+      const httpStatus = getHTTPStatusCodeFromError(error);
+      return {
+        ...shape,
+        message: error.message,
+        data: {
+          code: error.code,
+          httpStatus,
+          path: shape.data.path,
+          appCode: error.code === 'NOT_FOUND' ? 'NOT_FOUND' : 'VALIDATION_ERROR',
+          details: {},
         },
       };
     }
