@@ -39,6 +39,10 @@ export interface RecordedRequest {
   responseMimeType: string | undefined;
   hasResponseSchema: boolean;
   maxOutputTokens: number | undefined;
+  /** The caller's X-Request-Id, when it sends one (the gateway does), to reconcile charges per request. */
+  requestId: string | null;
+  /** Tokens billed for this call (0 unless delivered with usage). */
+  chargedTokens: number;
 }
 
 export interface Emulator {
@@ -132,6 +136,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       responseMimeType: undefined,
       hasResponseSchema: false,
       maxOutputTokens: undefined,
+      requestId: (req.headers['x-request-id'] as string | undefined) ?? null,
+      chargedTokens: 0,
     };
     recorded.push(record);
     if (recorded.length > 5000) recorded = recorded.slice(-4000);
@@ -147,6 +153,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         return;
       }
       record.status = status;
+      record.chargedTokens = charged;
       if (record.keyHash) {
         const s = statFor(record.keyHash);
         s.requests += 1;

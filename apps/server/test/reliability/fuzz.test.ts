@@ -102,7 +102,8 @@ interface Shot {
 
 function nextShot(): Shot {
   const boundary = `----fuzz${Math.floor(random() * 1e9)}`;
-  const auth: Record<string, string> = random() < 0.5 ? { authorization: `Bearer ${pick([ADMIN, 'wrong', ''])}` } : {};
+  const auth: Record<string, string> =
+    random() < 0.5 ? { authorization: `Bearer ${pick([ADMIN, 'wrong', ''])}` } : {};
   const kind = Math.floor(random() * 7);
   const multipartHeaders = {
     'content-type': pick([

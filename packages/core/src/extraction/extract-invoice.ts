@@ -184,7 +184,7 @@ async function attempt(
       .breakerFor(lease.tokenId)
       .execute(() =>
         runtime.attemptTimeout.execute(({ signal }) =>
-          runtime.model.generate({ apiKey: lease.apiKey, file, signal }),
+          runtime.model.generate({ apiKey: lease.apiKey, file, signal, requestId: input.requestId }),
         ),
       );
   } catch (error) {

@@ -37,14 +37,14 @@ export class ProviderHttpError extends Error {
 /** The one call the extraction makes: a document in, JSON under the invoice schema out. */
 export interface InvoiceModel {
   readonly model: string;
-  generate(input: { apiKey: string; file: ValidatedFile; signal: AbortSignal }): Promise<ModelReply>;
+  generate(input: { apiKey: string; file: ValidatedFile; signal: AbortSignal; requestId?: string }): Promise<ModelReply>;
 }
 
 /** The maintained @google/genai SDK, with its own retries off: the gateway's policy is the only retry loop. */
 export function createGeminiModel(options: GeminiProviderOptions): InvoiceModel {
   return {
     model: options.model,
-    async generate({ apiKey, file, signal }) {
+    async generate({ apiKey, file, signal, requestId }) {
       let retryAfter: string | null = null;
       // A client per call: the key is held no longer than the call.
       const client = new GoogleGenAI({
@@ -80,6 +80,8 @@ export function createGeminiModel(options: GeminiProviderOptions): InvoiceModel 
               ? {}
               : { thinkingConfig: { thinkingBudget: options.thinkingBudget } }),
             abortSignal: signal,
+            // Lets a provider-side log (or the emulator) be matched to the gateway's request.
+            ...(requestId ? { httpOptions: { headers: { 'x-request-id': requestId } } } : {}),
           },
         });
         const candidate = res.candidates?.[0];

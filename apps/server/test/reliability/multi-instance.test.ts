@@ -1,0 +1,239 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { countOpenReservations, findLedgerViolations, type OpenDatabase, openDatabase } from '@invoicegw/db';
+import {
+  DEMO_INVOICE,
+  type Emulator,
+  renderInvoicePdf,
+  seededRandom,
+  startEmulator,
+} from '@invoicegw/gemini-emulator';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+// Four server processes on one database, 400 concurrent extractions under random upstream
+// faults, one process killed with SIGKILL mid-run and restarted. RELIABILITY_SCALE multiplies.
+const SCALE = Number(process.env.RELIABILITY_SCALE ?? 1);
+const TOTAL = 400 * SCALE;
+const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
+const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+const ADMIN = 'multi-instance-admin-key';
+
+let emulator: Emulator;
+let dir: string;
+let env: Record<string, string>;
+const children: ChildProcess[] = [];
+
+function startInstance(): Promise<{ child: ChildProcess; url: string; exited: Promise<number | null> }> {
+  const child = spawn(process.execPath, ['--import', TSX, MAIN], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let out = '';
+  child.stdout!.on('data', (d) => {
+    out += d;
+  });
+  child.stderr!.on('data', (d) => {
+    out += d;
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`instance did not start:\n${out}`)), 30_000);
+    child.stdout!.on('data', () => {
+      const m = /running on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ child, url: m[1]!, exited });
+      }
+    });
+  });
+}
+
+beforeAll(async () => {
+  emulator = await startEmulator({ latencyMs: 15 });
+  dir = mkdtempSync(join(tmpdir(), 'igw-multi-'));
+  env = {
+    NODE_ENV: 'test',
+    HOST: '127.0.0.1',
+    PORT: '0',
+    DATABASE_URL: `sqlite:${join(dir, 'shared.sqlite')}`,
+    DATA_DIR: dir,
+    ADMIN_API_KEY: ADMIN,
+    TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
+    GEMINI_BASE_URL: emulator.url,
+    GEMINI_INITIAL_DELAY_MS: '10',
+    GEMINI_MAX_DELAY_MS: '100',
+    GEMINI_ATTEMPT_TIMEOUT_MS: '1500',
+    RESERVATION_TTL_SECONDS: '5',
+    SWEEP_INTERVAL_SECONDS: '1',
+    CACHE_MAX_ENTRIES: '0',
+    COMPANY_CONCURRENCY: '1000',
+  };
+});
+afterAll(async () => {
+  for (const c of children) c.kill('SIGKILL');
+  await emulator.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('four instances, one database, a crash in the middle', () => {
+  it('every request gets a definite answer; after the sweep every invariant holds and each answered request was charged exactly what the provider billed', async () => {
+    const instances = await Promise.all([0, 1, 2, 3].map(() => startInstance()));
+    const admin = { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' };
+    for (const company of ['NT047', 'AB001', 'ZX900']) {
+      for (const n of [1, 2, 3]) {
+        const res = await fetch(`${instances[n % 4]!.url}/v1/tokens`, {
+          method: 'POST',
+          headers: admin,
+          body: JSON.stringify({ companyId: company, apiKey: `AIzaFAKE-multi-${company}-${n}-xxxxxxxx` }),
+        });
+        expect(res.status).toBe(200);
+      }
+    }
+    emulator.setRandomFaults({
+      rate: 0.15,
+      seed: 424242,
+      types: [
+        'rate_limit',
+        'retry_after',
+        'overloaded',
+        'internal',
+        'bad_gateway',
+        'deadline',
+        'reset',
+        'slow',
+        'malformed_json',
+        'blocked',
+        'bad_request',
+      ],
+    });
+
+    const random = seededRandom(7);
+    const urls = instances.map((i) => i.url);
+    const outcomes: Array<{
+      id: string;
+      instance: number;
+      result: number | 'connection-error';
+      killedTarget: boolean;
+    }> = [];
+    let next = 0;
+    let killedAt = -1;
+    let restartedAt = -1;
+    let deadUrl = '';
+    const worker = async () => {
+      while (next < TOTAL) {
+        const i = next++;
+        if (i === Math.floor(TOTAL * 0.3) && killedAt < 0) {
+          killedAt = i;
+          deadUrl = urls[1]!;
+          instances[1]!.child.kill('SIGKILL');
+        }
+        if (i === Math.floor(TOTAL * 0.5) && restartedAt < 0) {
+          restartedAt = i;
+          const again = await startInstance();
+          instances[1] = again;
+          urls[1] = again.url;
+        }
+        const instance = i % 4;
+        const url = urls[instance]!;
+        // Sent to the killed process's address (in flight when it died, or before the restart).
+        const killedTarget = url === deadUrl;
+        const form = new FormData();
+        form.set(
+          'file',
+          new Blob([new Uint8Array(renderInvoicePdf({ ...DEMO_INVOICE, invoice_no: `MI-${i}` }))], {
+            type: 'application/pdf',
+          }),
+          `mi-${i}.pdf`,
+        );
+        form.set('companyID', ['NT047', 'AB001', 'ZX900'][Math.floor(random() * 3)]!);
+        form.set('username', `user-${i % 7}`);
+        const id = `mi-${i}`;
+        try {
+          const res = await fetch(`${url}/extract`, {
+            method: 'POST',
+            headers: { 'x-request-id': id },
+            body: form,
+          });
+          await res.arrayBuffer();
+          outcomes.push({ id, instance, result: res.status, killedTarget });
+        } catch {
+          outcomes.push({
+            id,
+            instance,
+            result: 'connection-error',
+            killedTarget:
+              killedTarget ||
+              (instance === 1 && i < (restartedAt < 0 ? Number.POSITIVE_INFINITY : restartedAt)),
+          });
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: 16 }, worker));
+    emulator.setRandomFaults(null);
+
+    expect(outcomes).toHaveLength(TOTAL);
+    const statuses = outcomes.reduce<Record<string, number>>(
+      (m, o) => ({ ...m, [String(o.result)]: (m[String(o.result)] ?? 0) + 1 }),
+      {},
+    );
+    console.info(
+      `multi-instance outcomes: ${JSON.stringify(statuses)} (killed at request ${killedAt}, restarted at ${restartedAt})`,
+    );
+    expect(outcomes.filter((o) => o.result === 500)).toEqual([]);
+    // The only requests without an HTTP answer are the ones the killed process was holding.
+    for (const o of outcomes.filter((x) => x.result === 'connection-error'))
+      expect(o.killedTarget, o.id).toBe(true);
+    expect(statuses['200'] ?? 0).toBeGreaterThan(TOTAL * 0.6);
+
+    const db: OpenDatabase = await openDatabase({ kind: 'sqlite', filename: join(dir, 'shared.sqlite') });
+    try {
+      // The surviving instances' sweepers release what the dead one held once its holds expire.
+      const deadline = Date.now() + 30_000;
+      while ((await countOpenReservations(db)) > 0 && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 250));
+      expect(await countOpenReservations(db)).toBe(0);
+      expect(await findLedgerViolations(db)).toEqual([]);
+
+      const charged = new Map<string, number>();
+      for (const r of emulator.requests())
+        if (r.requestId) charged.set(r.requestId, (charged.get(r.requestId) ?? 0) + r.chargedTokens);
+      const rows = await db.db
+        .selectFrom('TokenUsageLogs')
+        .select(['RequestID', 'TotalTokensUsed'])
+        .execute();
+      const recorded = new Map<string, number>();
+      for (const r of rows) recorded.set(r.RequestID!, (recorded.get(r.RequestID!) ?? 0) + r.TotalTokensUsed);
+      let unsettled = 0;
+      for (const o of outcomes) {
+        const billed = charged.get(o.id) ?? 0;
+        const ours = recorded.get(o.id) ?? 0;
+        if (o.result === 'connection-error') {
+          // Billed by the provider after the process died, before it could settle: never over-charged.
+          expect(ours, o.id).toBeLessThanOrEqual(billed);
+          unsettled += billed - ours;
+        } else {
+          expect(ours, o.id).toBe(billed);
+        }
+        if (o.result === 200) expect(ours, o.id).toBeGreaterThan(0);
+      }
+      const totalRecorded = [...recorded.values()].reduce((a, b) => a + b, 0);
+      expect(totalRecorded + unsettled).toBe(emulator.stats().totalChargedTokens);
+      console.info(
+        `charged ${totalRecorded} tokens; the provider billed ${unsettled} more to requests the killed process never settled`,
+      );
+    } finally {
+      await db.close();
+    }
+    for (const i of instances) {
+      expect((await fetch(`${i.url}/`)).status).toBe(200);
+      i.child.kill('SIGTERM');
+      expect(await i.exited).toBe(0);
+    }
+  }, 240_000);
+});
