@@ -37,7 +37,12 @@ export class ProviderHttpError extends Error {
 /** The one call the extraction makes: a document in, JSON under the invoice schema out. */
 export interface InvoiceModel {
   readonly model: string;
-  generate(input: { apiKey: string; file: ValidatedFile; signal: AbortSignal; requestId?: string }): Promise<ModelReply>;
+  generate(input: {
+    apiKey: string;
+    file: ValidatedFile;
+    signal: AbortSignal;
+    requestId?: string;
+  }): Promise<ModelReply>;
 }
 
 /** The maintained @google/genai SDK, with its own retries off: the gateway's policy is the only retry loop. */

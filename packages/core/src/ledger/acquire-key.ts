@@ -66,7 +66,11 @@ export async function acquireKey(deps: CoreDeps, input: AcquireInput): Promise<K
   }
   let candidates = states
     .filter((s) => isUsable(s, now) && !input.exclude?.has(s.tokenId))
-    .map((s) => ({ tokenId: s.tokenId, available: s.totalTokenLimit - s.usedTokens - s.reservedTokens }));
+    .map((s) => ({
+      tokenId: s.tokenId,
+      available: s.totalTokenLimit - s.usedTokens - s.reservedTokens,
+      hasSummary: s.hasSummary,
+    }));
   for (;;) {
     const pick = chooseKey(candidates, input.tokens, input.random);
     if (!pick) break;
@@ -78,6 +82,7 @@ export async function acquireKey(deps: CoreDeps, input: AcquireInput): Promise<K
       now,
       expiresAt: new Date(now.getTime() + deps.ledger.reservationTtlMs),
       instanceId: deps.ledger.instanceId,
+      hasSummary: pick.hasSummary,
     });
     if (reservationId === null) {
       // Another request took the last of this key's quota first.

@@ -9,11 +9,11 @@ export interface Candidate {
  * Weighting drains keys evenly, so one company's keys run out together rather than one by one.
  * `random` returns [0, 1), like Math.random.
  */
-export function chooseKey(
-  candidates: readonly Candidate[],
+export function chooseKey<C extends Candidate>(
+  candidates: readonly C[],
   need: number,
   random: () => number = Math.random,
-): Candidate | undefined {
+): C | undefined {
   const eligible = candidates.filter((c) => c.available >= need && need >= 0);
   const total = eligible.reduce((sum, c) => sum + c.available, 0);
   if (eligible.length === 0) return undefined;

@@ -63,6 +63,8 @@ export interface ReserveRequest {
   now: Date;
   expiresAt: Date;
   instanceId: string;
+  /** False when the caller knows the key has no summary row yet (a key inserted by hand in SQL). */
+  hasSummary?: boolean;
 }
 
 class NotReserved extends Error {}
@@ -73,7 +75,7 @@ class NotReserved extends Error {}
  * its reservation row are one transaction; the check-and-add is one UPDATE.
  */
 export async function reserveOnToken(handle: DbHandle, request: ReserveRequest): Promise<number | null> {
-  await ensureSummary(handle, request.tokenId);
+  if (request.hasSummary !== true) await ensureSummary(handle, request.tokenId);
   try {
     return await inTransaction(handle, async (trx) => {
       // The reservation row first: every ledger transaction takes the reservation, then the summary.
