@@ -1,4 +1,4 @@
-import { isDomainError } from '@invoicegw/core';
+import { type Actor, isDomainError } from '@invoicegw/core';
 import { initTRPC } from '@trpc/server';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import { TRPC_ERROR_CODES_BY_KEY } from '@trpc/server/rpc';
@@ -76,5 +76,10 @@ export const adminProcedure = t.procedure.use(({ ctx, next }) => {
 
 /** Extraction: runExtraction checks the credential against the company (one place for every route). */
 export const extractionProcedure = t.procedure;
+
+/** Who is acting, and why: what every change records in AuditLog. */
+export function actorOf(ctx: { actor: string; requestId: string }, reason?: string): Actor {
+  return { actor: ctx.actor, reason, requestId: ctx.requestId };
+}
 
 export const createCallerFactory = t.createCallerFactory;

@@ -1,6 +1,6 @@
 import { createClientKey } from '@invoicegw/core';
 import { z } from 'zod';
-import { adminProcedure } from '../../init.ts';
+import { actorOf, adminProcedure } from '../../init.ts';
 
 export const createClientKeyInput = z.object({
   companyId: z.string().trim().min(1).max(50),
@@ -9,12 +9,9 @@ export const createClientKeyInput = z.object({
 });
 
 /** Issues a caller key for one company; the key is in this answer only. */
-export const createClient = adminProcedure
-  .input(createClientKeyInput)
-  .mutation(({ ctx, input }) =>
-    createClientKey(
-      ctx.deps.core,
-      { actor: ctx.actor, reason: input.reason, requestId: ctx.requestId },
-      { companyId: input.companyId, label: input.label ?? null },
-    ),
-  );
+export const createClient = adminProcedure.input(createClientKeyInput).mutation(({ ctx, input }) =>
+  createClientKey(ctx.deps.core, actorOf(ctx, input.reason), {
+    companyId: input.companyId,
+    label: input.label ?? null,
+  }),
+);

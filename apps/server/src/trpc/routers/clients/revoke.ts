@@ -1,6 +1,6 @@
 import { revokeClientKeyById } from '@invoicegw/core';
 import { z } from 'zod';
-import { adminProcedure } from '../../init.ts';
+import { actorOf, adminProcedure } from '../../init.ts';
 
 export const revokeClientKeyInput = z.object({
   clientKeyId: z.coerce.number().int().positive(),
@@ -10,9 +10,5 @@ export const revokeClientKeyInput = z.object({
 export const revokeClient = adminProcedure
   .input(revokeClientKeyInput)
   .mutation(({ ctx, input }) =>
-    revokeClientKeyById(
-      ctx.deps.core,
-      { actor: ctx.actor, reason: input.reason, requestId: ctx.requestId },
-      input.clientKeyId,
-    ),
+    revokeClientKeyById(ctx.deps.core, actorOf(ctx, input.reason), input.clientKeyId),
   );

@@ -1,6 +1,6 @@
 import { addToken as add } from '@invoicegw/core';
 import { z } from 'zod';
-import { adminProcedure } from '../../init.ts';
+import { actorOf, adminProcedure } from '../../init.ts';
 import { IsoDateTime, Reason } from './token-inputs.ts';
 
 export const addTokenInput = z.object({
@@ -14,16 +14,12 @@ export const addTokenInput = z.object({
 });
 
 export const addToken = adminProcedure.input(addTokenInput).mutation(({ ctx, input }) =>
-  add(
-    ctx.deps.core,
-    { actor: ctx.actor, reason: input.reason, requestId: ctx.requestId },
-    {
-      companyId: input.companyId,
-      companyName: input.companyName ?? null,
-      apiKey: input.apiKey,
-      ...(input.totalTokenLimit === undefined ? {} : { totalTokenLimit: input.totalTokenLimit }),
-      ...(input.threshold === undefined ? {} : { threshold: input.threshold }),
-      expiresAt: input.expiresAt ? new Date(input.expiresAt) : null,
-    },
-  ),
+  add(ctx.deps.core, actorOf(ctx, input.reason), {
+    companyId: input.companyId,
+    companyName: input.companyName ?? null,
+    apiKey: input.apiKey,
+    ...(input.totalTokenLimit === undefined ? {} : { totalTokenLimit: input.totalTokenLimit }),
+    ...(input.threshold === undefined ? {} : { threshold: input.threshold }),
+    expiresAt: input.expiresAt ? new Date(input.expiresAt) : null,
+  }),
 );

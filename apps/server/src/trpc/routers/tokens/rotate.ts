@@ -1,6 +1,6 @@
 import { rotateToken as rotate } from '@invoicegw/core';
 import { z } from 'zod';
-import { adminProcedure } from '../../init.ts';
+import { actorOf, adminProcedure } from '../../init.ts';
 import { Reason, TokenId } from './token-inputs.ts';
 
 export const rotateTokenInput = z.object({
@@ -12,14 +12,10 @@ export const rotateTokenInput = z.object({
 });
 
 export const rotateToken = adminProcedure.input(rotateTokenInput).mutation(({ ctx, input }) =>
-  rotate(
-    ctx.deps.core,
-    { actor: ctx.actor, reason: input.reason, requestId: ctx.requestId },
-    {
-      tokenId: input.tokenId,
-      newApiKey: input.newApiKey,
-      ...(input.graceSeconds === undefined ? {} : { graceSeconds: input.graceSeconds }),
-      ...(input.totalTokenLimit === undefined ? {} : { totalTokenLimit: input.totalTokenLimit }),
-    },
-  ),
+  rotate(ctx.deps.core, actorOf(ctx, input.reason), {
+    tokenId: input.tokenId,
+    newApiKey: input.newApiKey,
+    ...(input.graceSeconds === undefined ? {} : { graceSeconds: input.graceSeconds }),
+    ...(input.totalTokenLimit === undefined ? {} : { totalTokenLimit: input.totalTokenLimit }),
+  }),
 );

@@ -1,6 +1,6 @@
 import { setTokenExpiry as setExpiry } from '@invoicegw/core';
 import { z } from 'zod';
-import { adminProcedure } from '../../init.ts';
+import { actorOf, adminProcedure } from '../../init.ts';
 import { IsoDateTime, Reason, TokenId } from './token-inputs.ts';
 
 export const setTokenExpiryInput = z.object({
@@ -14,7 +14,7 @@ export const setTokenExpiry = adminProcedure
   .mutation(({ ctx, input }) =>
     setExpiry(
       ctx.deps.core,
-      { actor: ctx.actor, reason: input.reason, requestId: ctx.requestId },
+      actorOf(ctx, input.reason),
       input.tokenId,
       input.expiresAt ? new Date(input.expiresAt) : null,
     ),

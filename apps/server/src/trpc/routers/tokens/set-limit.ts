@@ -1,6 +1,6 @@
 import { setTokenLimit as setLimit } from '@invoicegw/core';
 import { z } from 'zod';
-import { adminProcedure } from '../../init.ts';
+import { actorOf, adminProcedure } from '../../init.ts';
 import { Reason, TokenId } from './token-inputs.ts';
 
 export const setTokenLimitInput = z.object({
@@ -11,13 +11,8 @@ export const setTokenLimitInput = z.object({
 });
 
 export const setTokenLimit = adminProcedure.input(setTokenLimitInput).mutation(({ ctx, input }) =>
-  setLimit(
-    ctx.deps.core,
-    { actor: ctx.actor, reason: input.reason, requestId: ctx.requestId },
-    input.tokenId,
-    {
-      totalTokenLimit: input.totalTokenLimit,
-      ...(input.threshold === undefined ? {} : { threshold: input.threshold }),
-    },
-  ),
+  setLimit(ctx.deps.core, actorOf(ctx, input.reason), input.tokenId, {
+    totalTokenLimit: input.totalTokenLimit,
+    ...(input.threshold === undefined ? {} : { threshold: input.threshold }),
+  }),
 );

@@ -1,7 +1,7 @@
 import { setTokenStatus as setStatus } from '@invoicegw/core';
 import { TOKEN_STATUSES } from '@invoicegw/db';
 import { z } from 'zod';
-import { adminProcedure } from '../../init.ts';
+import { actorOf, adminProcedure } from '../../init.ts';
 import { Reason, TokenId } from './token-inputs.ts';
 
 export const setTokenStatusInput = z.object({
@@ -13,10 +13,5 @@ export const setTokenStatusInput = z.object({
 export const setTokenStatus = adminProcedure
   .input(setTokenStatusInput)
   .mutation(({ ctx, input }) =>
-    setStatus(
-      ctx.deps.core,
-      { actor: ctx.actor, reason: input.reason, requestId: ctx.requestId },
-      input.tokenId,
-      input.status,
-    ),
+    setStatus(ctx.deps.core, actorOf(ctx, input.reason), input.tokenId, input.status),
   );
