@@ -103,6 +103,12 @@ export function loadConfig(env: NodeJS.ProcessEnv): ServerConfig {
     throw new ConfigError(`Invalid environment: ${problems.join('; ')}`);
   }
   const e = parsed.data;
+  if (e.RESERVATION_TTL_SECONDS * 1000 <= e.REQUEST_DEADLINE_MS + 1000) {
+    // A hold must outlive the request it covers, or the sweeper frees quota still in use.
+    throw new ConfigError(
+      `RESERVATION_TTL_SECONDS (${e.RESERVATION_TTL_SECONDS}) must be longer than REQUEST_DEADLINE_MS (${e.REQUEST_DEADLINE_MS} ms) plus a second`,
+    );
+  }
   try {
     return {
       nodeEnv: e.NODE_ENV,

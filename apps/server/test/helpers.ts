@@ -32,7 +32,7 @@ export async function startTestServer(
     GEMINI_BASE_URL: emulator.url,
     GEMINI_INITIAL_DELAY_MS: '5',
     GEMINI_MAX_DELAY_MS: '50',
-    GEMINI_ATTEMPT_TIMEOUT_MS: '400',
+    GEMINI_ATTEMPT_TIMEOUT_MS: '1000',
     SHUTDOWN_DEADLINE_SECONDS: '5',
     ...env,
   });

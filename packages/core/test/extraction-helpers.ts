@@ -11,7 +11,7 @@ import type { TestCore } from './helpers.ts';
 export const FAST: Partial<ExtractionOptions> = {
   initialDelayMs: 5,
   maxDelayMs: 50,
-  attemptTimeoutMs: 400,
+  attemptTimeoutMs: 1000,
   deadlineMs: 20_000,
 };
 

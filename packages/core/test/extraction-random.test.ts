@@ -32,7 +32,7 @@ describe('100 extractions under random faults over several keys', () => {
     ];
     for (const [companyId, apiKey] of keys)
       await addToken(core, OPS, { companyId: companyId!, apiKey: apiKey! });
-    const deps = extractionDeps(core, emulator, { attemptTimeoutMs: 300 });
+    const deps = extractionDeps(core, emulator, { attemptTimeoutMs: 1500 });
     const types = FAULT_TYPES.filter((t) => t !== 'hang');
     emulator.setRandomFaults({ rate: 0.3, seed: 20261128, types });
 

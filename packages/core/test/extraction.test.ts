@@ -143,7 +143,7 @@ describe('extractInvoice through the real SDK and the emulator', () => {
     ['500 internal', [{ type: 'internal' }], ['INTERNAL']],
     ['502 bad gateway', [{ type: 'bad_gateway' }], ['HTTP_502']],
     ['504 deadline', [{ type: 'deadline' }], ['DEADLINE_EXCEEDED']],
-    ['a slow answer past the attempt timeout', [{ type: 'slow', delayMs: 1500 }], ['TIMEOUT']],
+    ['a slow answer past the attempt timeout', [{ type: 'slow', delayMs: 2500 }], ['TIMEOUT']],
     ['no answer at all', [{ type: 'hang' }], ['TIMEOUT']],
     ['a reset connection', [{ type: 'reset' }], ['NETWORK']],
     ['two failures in a row', [{ type: 'overloaded' }, { type: 'internal' }], ['UNAVAILABLE', 'INTERNAL']],

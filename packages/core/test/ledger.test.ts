@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import {
   findLedgerViolations,
   getSummary,
@@ -16,6 +17,7 @@ import { type CallRecord, releaseLease, settleLease, type UsageReport } from '..
 import { sweepLedger } from '../src/ledger/sweeper.ts';
 import { addToken } from '../src/tokens/add-token.ts';
 import { setTokenStatus } from '../src/tokens/set-token-status.ts';
+import { createKeyVault } from '../src/vault/key-vault.ts';
 import { createTestCore, fakeKey, OPS, type TestCore } from './helpers.ts';
 
 let core: TestCore;
@@ -357,5 +359,36 @@ describe('the sweeper', () => {
     expect((await getToken(core.db, b.tokenId))?.status).toBe('Disabled');
     await setTokenStatus(core, OPS, b.tokenId, 'Active');
     expect((await getToken(core.db, b.tokenId))?.retiresAt).toBeNull();
+  });
+});
+
+describe('a key this process cannot decrypt', () => {
+  it('is skipped for the company’s other keys, and reported when it is the only one', async () => {
+    const good = await addToken(core, OPS, { companyId: 'NT047', apiKey: fakeKey('good') });
+    const foreign = createKeyVault({ current: randomBytes(32), previous: [] });
+    const bad = await addToken({ ...core, vault: foreign }, OPS, {
+      companyId: 'NT047',
+      apiKey: fakeKey('foreign'),
+    });
+    for (let i = 0; i < 5; i++) {
+      const lease = await acquireKey(core, {
+        companyId: 'NT047',
+        requestId: `d${i}`,
+        tokens: 1,
+        random: () => (i % 2 ? 0.99 : 0),
+      });
+      expect(lease.tokenId).toBe(good.tokenId);
+      await releaseLease(core, lease);
+    }
+    expect(core.records.some((r) => r.level === 'ERROR' && r.fields.tokenId === bad.tokenId)).toBe(true);
+    await core.db.db
+      .updateTable('TokenMaster')
+      .set({ Status: 'Disabled' })
+      .where('TokenID', '=', good.tokenId)
+      .execute();
+    expect(await errorOf(acquireKey(core, { companyId: 'NT047', requestId: 'd9', tokens: 1 }))).toMatchObject(
+      { code: 'KEY_DECRYPT_FAILED' },
+    );
+    expect(await findLedgerViolations(core.db)).toEqual([]);
   });
 });

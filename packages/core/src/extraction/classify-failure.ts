@@ -45,7 +45,10 @@ export function classifyFailure(error: unknown, apiKey: string): Failure {
       message: 'circuit open for this key',
     };
   }
-  if (error instanceof TaskCancelledError || (error as Error)?.name === 'AbortError') {
+  if (
+    error instanceof TaskCancelledError ||
+    ['AbortError', 'TimeoutError'].includes((error as Error)?.name)
+  ) {
     return {
       kind: 'transient',
       code: 'TIMEOUT',

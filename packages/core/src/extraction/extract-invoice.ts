@@ -146,7 +146,7 @@ async function callUnderPolicy(
   } catch (error) {
     const last = state.rows.at(-1);
     if (last) last.IsFinal = true;
-    if (state.lease) await releaseLease(deps, state.lease);
+    if (state.lease) await releaseQuietly(deps, state.lease, log);
     log('ERROR', `Extraction failed after ${state.attempts.length} attempt(s): ${(error as Error).message}`, {
       code: (error as DomainError).code ?? 'UNEXPECTED',
     });
@@ -180,13 +180,17 @@ async function attempt(
   const started = performance.now();
   let reply: ModelReply;
   try {
-    reply = await runtime
-      .breakerFor(lease.tokenId)
-      .execute(() =>
-        runtime.attemptTimeout.execute(({ signal }) =>
-          runtime.model.generate({ apiKey: lease.apiKey, file, signal, requestId: input.requestId }),
-        ),
-      );
+    reply = await runtime.breakerFor(lease.tokenId).execute(() =>
+      runtime.attemptTimeout.execute(({ signal }) =>
+        runtime.model.generate({
+          apiKey: lease.apiKey,
+          file,
+          // Never past the request's deadline, so a hold cannot outlive what it was sized for.
+          signal: AbortSignal.any([signal, AbortSignal.timeout(Math.max(1, state.deadline - Date.now()))]),
+          requestId: input.requestId,
+        }),
+      ),
+    );
   } catch (error) {
     return onFailure(deps, input, state, lease, number, classifyFailure(error, lease.apiKey), log);
   }
@@ -197,8 +201,8 @@ async function attempt(
     requestedBy: input.username?.trim() || 'System',
   };
   if (reply.blockReason) {
-    await settleLease(deps, lease, { ...call, usage: reply.usage, outcome: 'blocked' });
     state.lease = undefined;
+    await settleLease(deps, lease, { ...call, usage: reply.usage, outcome: 'blocked' });
     recordAttempt(
       state,
       lease,
@@ -214,8 +218,8 @@ async function attempt(
   }
   const parsed = parseReply(reply);
   if (!parsed) {
-    await settleLease(deps, lease, { ...call, usage: reply.usage, outcome: 'invalid_output' });
     state.lease = undefined;
+    await settleLease(deps, lease, { ...call, usage: reply.usage, outcome: 'invalid_output' });
     const again = !state.invalidOutputRetried && Date.now() < state.deadline;
     state.invalidOutputRetried = true;
     const failure = {
@@ -235,8 +239,9 @@ async function attempt(
       'Failed to process invoice: the model did not return a valid invoice',
     );
   }
-  const settled = await settleLease(deps, lease, { ...call, usage: reply.usage, outcome: 'success' });
+  // The lease is settled (or, if even that fails, left to the sweeper): never released uncharged.
   state.lease = undefined;
+  const settled = await settleLease(deps, lease, { ...call, usage: reply.usage, outcome: 'success' });
   state.attempts.push({ attempt: number, keyHint: lease.keyHint, outcome: 'success' });
   const warnings = [...parsed.warnings, ...checkInvoiceArithmetic(parsed.invoice)];
   log(
@@ -260,6 +265,19 @@ async function attempt(
     model: runtime.model.model,
     file: { mimeType: file.mimeType, sizeBytes: file.sizeBytes, pages: file.pages, sha256: file.sha256 },
   };
+}
+
+/** Gives a hold back; a failure here is logged (the sweeper frees it later) and never hides the request's own error. */
+async function releaseQuietly(deps: ExtractionDeps, lease: KeyLease, log: Log): Promise<void> {
+  try {
+    await releaseLease(deps, lease);
+  } catch (error) {
+    log(
+      'ERROR',
+      `Could not release the hold on key ${lease.keyHint}; the sweeper will: ${(error as Error).message}`,
+      { tokenId: lease.tokenId },
+    );
+  }
 }
 
 function parseReply(reply: ModelReply) {
@@ -332,20 +350,7 @@ async function onFailure(
     failure.kind === 'key_quota_exhausted' ||
     failure.kind === 'circuit_open';
   if (keyFailure) {
-    if (failure.kind === 'key_rejected') {
-      await markKeyInvalid(
-        deps,
-        lease,
-        `provider rejected the key: ${failure.code} (HTTP ${failure.httpStatus})`,
-        input.requestId,
-      );
-    } else if (failure.kind === 'key_quota_exhausted') {
-      const until = failure.retryAfterMs
-        ? new Date(Date.now() + failure.retryAfterMs)
-        : nextPacificMidnight(new Date());
-      await coolDownKey(deps, lease, until, 'daily quota exhausted', input.requestId);
-    }
-    await releaseLease(deps, lease);
+    // The attempt is recorded first: bookkeeping that fails below must not lose it.
     state.lease = undefined;
     state.exclude.add(lease.tokenId);
     const failover = state.failovers < options.maxKeyFailovers && Date.now() < state.deadline;
@@ -358,6 +363,26 @@ async function onFailure(
         httpStatus: failure.httpStatus,
       },
     );
+    try {
+      if (failure.kind === 'key_rejected') {
+        await markKeyInvalid(
+          deps,
+          lease,
+          `provider rejected the key: ${failure.code} (HTTP ${failure.httpStatus})`,
+          input.requestId,
+        );
+      } else if (failure.kind === 'key_quota_exhausted') {
+        const until = failure.retryAfterMs
+          ? new Date(Date.now() + failure.retryAfterMs)
+          : nextPacificMidnight(new Date());
+        await coolDownKey(deps, lease, until, 'daily quota exhausted', input.requestId);
+      }
+    } catch (error) {
+      log('ERROR', `Could not park key ${lease.keyHint}: ${(error as Error).message}`, {
+        tokenId: lease.tokenId,
+      });
+    }
+    await releaseQuietly(deps, lease, log);
     if (failover) {
       state.failovers += 1;
       throw new RetryableAttempt(0);

@@ -1,6 +1,6 @@
 import { type CompanyKeyState, listCompanyKeyStates, reserveOnToken, settleOnToken } from '@invoicegw/db';
 import type { CoreDeps } from '../core-deps.ts';
-import { DomainError } from '../errors/domain-error.ts';
+import { DomainError, isDomainError } from '../errors/domain-error.ts';
 import { readApiKey } from '../vault/stored-key.ts';
 import { chooseKey } from './choose-key.ts';
 import { autoTransition } from './key-status.ts';
@@ -71,6 +71,7 @@ export async function acquireKey(deps: CoreDeps, input: AcquireInput): Promise<K
       available: s.totalTokenLimit - s.usedTokens - s.reservedTokens,
       hasSummary: s.hasSummary,
     }));
+  let undecryptable: DomainError | undefined;
   for (;;) {
     const pick = chooseKey(candidates, input.tokens, input.random);
     if (!pick) break;
@@ -101,10 +102,24 @@ export async function acquireKey(deps: CoreDeps, input: AcquireInput): Promise<K
         reservedTokens: input.tokens,
       };
     } catch (error) {
-      await settleOnToken(deps.db, { tokenId: pick.tokenId, reservationId, usage: null, now: deps.now() });
-      throw error;
+      await settleOnToken(deps.db, {
+        tokenId: pick.tokenId,
+        reservationId,
+        usage: null,
+        now: deps.now(),
+      }).catch(() => undefined);
+      if (!isDomainError(error, 'KEY_DECRYPT_FAILED')) throw error;
+      undecryptable = error;
+      // A key this process cannot decrypt (a master key missing here): try the company's others.
+      deps.logger.log('ERROR', 'token-ledger', `Token ${pick.tokenId}: ${error.message}`, {
+        tokenId: pick.tokenId,
+        companyId,
+        requestId: input.requestId,
+      });
+      candidates = candidates.filter((c) => c.tokenId !== pick.tokenId);
     }
   }
+  if (undecryptable) throw undecryptable;
   throw explainNoKey(companyId, await listCompanyKeyStates(deps.db, companyId), input, deps.now());
 }
 

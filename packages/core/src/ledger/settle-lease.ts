@@ -35,10 +35,9 @@ export interface CallRecord {
  */
 export async function settleLease(deps: CoreDeps, lease: KeyLease, call: CallRecord): Promise<SettleResult> {
   const u = call.usage;
-  const result = await settleOnToken(deps.db, {
+  const request = {
     tokenId: lease.tokenId,
     reservationId: lease.reservationId,
-    now: deps.now(),
     usage: u && {
       CompanyID: lease.companyId,
       RequestID: lease.requestId,
@@ -57,10 +56,43 @@ export async function settleLease(deps: CoreDeps, lease: KeyLease, call: CallRec
       Outcome: call.outcome,
       LatencyMs: Math.round(call.latencyMs),
     },
-  });
-  await afterCharge(deps, lease, result);
+  };
+  // The provider has billed this call: a settle that fails (a deadlock victim, a lock timeout)
+  // is tried again rather than given up, so the charge is not lost.
+  let result: SettleResult | undefined;
+  for (let attempt = 1; result === undefined; attempt++) {
+    try {
+      result = await settleOnToken(deps.db, { ...request, now: deps.now() });
+    } catch (error) {
+      if (attempt >= SETTLE_ATTEMPTS) {
+        deps.logger.log(
+          'CRITICAL',
+          'token-ledger',
+          `Could not record ${u?.totalTokens ?? 0} tokens of a finished call: ${(error as Error).message}`,
+          {
+            tokenId: lease.tokenId,
+            companyId: lease.companyId,
+            requestId: lease.requestId,
+          },
+        );
+        throw error;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50 * attempt * attempt));
+    }
+  }
+  // The charge is committed; what follows (status, warning, audit) must not undo the answer.
+  try {
+    await afterCharge(deps, lease, result);
+  } catch (error) {
+    deps.logger.log('ERROR', 'token-ledger', `After-charge bookkeeping failed: ${(error as Error).message}`, {
+      tokenId: lease.tokenId,
+      requestId: lease.requestId,
+    });
+  }
   return result;
 }
+
+const SETTLE_ATTEMPTS = 3;
 
 /** Gives a hold back without charging (the call was never made, or charged nothing). */
 export async function releaseLease(deps: CoreDeps, lease: KeyLease): Promise<void> {

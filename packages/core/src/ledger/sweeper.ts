@@ -18,14 +18,25 @@ export async function sweepLedger(deps: CoreDeps): Promise<SweepResult> {
   const result: SweepResult = { released: 0, releasedTokens: 0, expired: 0, retired: 0 };
   for (;;) {
     const ids = await listExpiredReservationIds(deps.db, now, 200);
+    let failed = 0;
     for (const id of ids) {
-      const released = await releaseReservation(deps.db, id, now);
-      if (released) {
-        result.released += 1;
-        result.releasedTokens += released.released;
+      try {
+        const released = await releaseReservation(deps.db, id, now);
+        if (released) {
+          result.released += 1;
+          result.releasedTokens += released.released;
+        }
+      } catch (error) {
+        // One hold that cannot be released must not keep the sweeper from the others.
+        failed += 1;
+        deps.logger.log(
+          'ERROR',
+          'token-ledger',
+          `Could not release reservation ${id}: ${(error as Error).message}`,
+        );
       }
     }
-    if (ids.length < 200) break;
+    if (ids.length < 200 || failed === ids.length) break;
   }
   if (result.released > 0) {
     deps.logger.log(

@@ -18,9 +18,10 @@ export interface AddTokenInput {
   rotatedFromTokenId?: number | null;
 }
 
-export function checkLimit(limit: number): number {
+/** Token counts are SQL Server INTs: whole numbers up to 2,000,000,000. */
+export function checkLimit(limit: number, what = 'The token limit'): number {
   if (!Number.isInteger(limit) || limit < 0 || limit > 2_000_000_000) {
-    throw new DomainError('INVALID_INPUT', 'The token limit must be a whole number from 0 to 2,000,000,000');
+    throw new DomainError('INVALID_INPUT', `${what} must be a whole number from 0 to 2,000,000,000`);
   }
   return limit;
 }
@@ -30,9 +31,7 @@ export async function addToken(deps: CoreDeps, who: Actor, input: AddTokenInput)
   const companyId = normaliseCompanyId(input.companyId);
   const apiKey = validateApiKey(input.apiKey);
   const limit = checkLimit(input.totalTokenLimit ?? 100_000);
-  const threshold = input.threshold ?? 3000;
-  if (!Number.isInteger(threshold) || threshold < 0)
-    throw new DomainError('INVALID_INPUT', 'The threshold must be a whole number >= 0');
+  const threshold = checkLimit(input.threshold ?? 3000, 'The threshold');
   const keyHash = deps.vault.hash(apiKey);
   if ((await findTokenIdByKeyHash(deps.db, keyHash)) !== undefined) {
     throw new DomainError('DUPLICATE_KEY', 'This API key is already registered', { details: { companyId } });

@@ -1,6 +1,5 @@
 import { clearThresholdWarning, ensureSummary, refreshRemaining, setThreshold } from '@invoicegw/db';
 import type { Actor, CoreDeps } from '../core-deps.ts';
-import { DomainError } from '../errors/domain-error.ts';
 import { minimalRequestTokens } from '../ledger/ledger-options.ts';
 import { checkLimit } from './add-token.ts';
 import { changeToken, requireToken } from './change-token.ts';
@@ -17,6 +16,7 @@ export async function setTokenLimit(
   input: { totalTokenLimit: number; threshold?: number },
 ): Promise<TokenView> {
   const limit = checkLimit(input.totalTokenLimit);
+  const threshold = input.threshold === undefined ? undefined : checkLimit(input.threshold, 'The threshold');
   const token = await requireToken(deps, tokenId);
   await ensureSummary(deps.db, tokenId);
   const used = (await getTokenView(deps.db, tokenId)).usage?.used ?? 0;
@@ -26,12 +26,7 @@ export async function setTokenLimit(
     ...(reopen ? { Status: 'Active', StatusReason: `limit raised to ${limit}` } : {}),
   });
   await refreshRemaining(deps.db, tokenId, deps.now());
-  if (input.threshold !== undefined) {
-    if (!Number.isInteger(input.threshold) || input.threshold < 0) {
-      throw new DomainError('INVALID_INPUT', 'The threshold must be a whole number >= 0');
-    }
-    await setThreshold(deps.db, tokenId, input.threshold);
-  }
+  if (threshold !== undefined) await setThreshold(deps.db, tokenId, threshold);
   if (limit > token.totalTokenLimit) await clearThresholdWarning(deps.db, tokenId);
   return getTokenView(deps.db, tokenId);
 }

@@ -75,7 +75,11 @@ class NotReserved extends Error {}
  * its reservation row are one transaction; the check-and-add is one UPDATE.
  */
 export async function reserveOnToken(handle: DbHandle, request: ReserveRequest): Promise<number | null> {
-  if (request.hasSummary !== true) await ensureSummary(handle, request.tokenId);
+  if (request.hasSummary !== true) {
+    // Two first requests on a key inserted by hand can race to create its summary row: the
+    // loser's unique-key error only means the row is there now.
+    await ensureSummary(handle, request.tokenId).catch(() => undefined);
+  }
   try {
     return await inTransaction(handle, async (trx) => {
       // The reservation row first: every ledger transaction takes the reservation, then the summary.

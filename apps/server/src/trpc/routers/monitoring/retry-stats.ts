@@ -1,10 +1,11 @@
 import { readFailedRetries, retryStats as stats } from '@invoicegw/db';
 import { z } from 'zod';
 import { adminProcedure } from '../../init.ts';
+import { IsoDateTime } from '../tokens/token-inputs.ts';
 
 export const retryStatsInput = z.object({
   companyId: z.string().trim().min(1).max(50).optional(),
-  since: z.iso.datetime({ offset: true }).optional(),
+  since: IsoDateTime.optional(),
 });
 
 /** Failed attempts by error code, and the requests that gave up (vw_FailedRetries). */

@@ -2,6 +2,7 @@ import { usageReport } from '@invoicegw/core';
 import { USAGE_GROUPS } from '@invoicegw/db';
 import { z } from 'zod';
 import { adminProcedure } from '../../init.ts';
+import { IsoDateTime } from '../tokens/token-inputs.ts';
 
 export const usageInput = z.object({
   groupBy: z.enum(USAGE_GROUPS),
@@ -9,8 +10,8 @@ export const usageInput = z.object({
   tokenId: z.coerce.number().int().positive().optional(),
   branch: z.string().trim().max(100).optional(),
   user: z.string().trim().max(100).optional(),
-  from: z.iso.datetime({ offset: true }).optional(),
-  to: z.iso.datetime({ offset: true }).optional(),
+  from: IsoDateTime.optional(),
+  to: IsoDateTime.optional(),
 });
 
 /** Usage per company, key, branch, user or day, with optional filters. */

@@ -1,14 +1,14 @@
 import { addToken as add } from '@invoicegw/core';
 import { z } from 'zod';
 import { actorOf, adminProcedure } from '../../init.ts';
-import { IsoDateTime, Reason } from './token-inputs.ts';
+import { IsoDateTime, Reason, TokenCount } from './token-inputs.ts';
 
 export const addTokenInput = z.object({
   companyId: z.string().trim().min(1).max(50),
   companyName: z.string().trim().max(200).optional(),
   apiKey: z.string().min(1).max(1000),
-  totalTokenLimit: z.number().int().min(0).optional(),
-  threshold: z.number().int().min(0).optional(),
+  totalTokenLimit: TokenCount.optional(),
+  threshold: TokenCount.optional(),
   expiresAt: IsoDateTime.nullable().optional(),
   reason: Reason,
 });

@@ -1,13 +1,13 @@
 import { rotateToken as rotate } from '@invoicegw/core';
 import { z } from 'zod';
 import { actorOf, adminProcedure } from '../../init.ts';
-import { Reason, TokenId } from './token-inputs.ts';
+import { Reason, TokenCount, TokenId } from './token-inputs.ts';
 
 export const rotateTokenInput = z.object({
   tokenId: TokenId,
   newApiKey: z.string().min(1).max(1000),
-  graceSeconds: z.number().int().min(0).max(2_592_000).optional(),
-  totalTokenLimit: z.number().int().min(0).optional(),
+  graceSeconds: TokenCount.max(2_592_000).optional(),
+  totalTokenLimit: TokenCount.optional(),
   reason: Reason,
 });
 

@@ -1,12 +1,12 @@
 import { setTokenLimit as setLimit } from '@invoicegw/core';
 import { z } from 'zod';
 import { actorOf, adminProcedure } from '../../init.ts';
-import { Reason, TokenId } from './token-inputs.ts';
+import { Reason, TokenCount, TokenId } from './token-inputs.ts';
 
 export const setTokenLimitInput = z.object({
   tokenId: TokenId,
-  totalTokenLimit: z.number().int().min(0),
-  threshold: z.number().int().min(0).optional(),
+  totalTokenLimit: TokenCount,
+  threshold: TokenCount.optional(),
   reason: Reason,
 });
 

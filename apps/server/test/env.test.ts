@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/env.ts';
+
+describe('configuration', () => {
+  it('has working defaults: the embedded database on 127.0.0.1:8000', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({
+      host: '127.0.0.1',
+      port: 8000,
+      database: { kind: 'sqlite', filename: './data/ocr.sqlite' },
+      requireClientKeys: false,
+    });
+    expect(c.extraction).toMatchObject({
+      maxUploadBytes: 20 * 1024 * 1024,
+      maxPdfPages: 50,
+      maxRetries: 3,
+      initialDelayMs: 1000,
+      maxDelayMs: 30_000,
+    });
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, /PORT/],
+    [{ REQUIRE_CLIENT_KEYS: 'maybe' }, /REQUIRE_CLIENT_KEYS: must be true or false/],
+    [{ GEMINI_BASE_URL: 'not a url' }, /GEMINI_BASE_URL/],
+    [
+      { RESERVATION_TTL_SECONDS: '60' },
+      /RESERVATION_TTL_SECONDS \(60\) must be longer than REQUEST_DEADLINE_MS/,
+    ],
+    [{ DB_TOKEN_SCHEMA: 'x; DROP' }, /DB_TOKEN_SCHEMA must be a plain SQL identifier/],
+  ])('refuses %j with a clear message', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('never repeats a secret it refuses', () => {
+    try {
+      loadConfig({ DATABASE_URL: 'mssql://sa:Env-Secret-Pw@h:70000/db' });
+      throw new Error('expected a refusal');
+    } catch (error) {
+      expect((error as Error).message).not.toContain('Env-Secret-Pw');
+    }
+  });
+});
