@@ -259,11 +259,8 @@ export function restRoutes(): Hono<AppEnv> {
     const companyId = text('companyId') ?? text('companyID');
     if (!companyId) throw new ServerError('VALIDATION_ERROR', 'companyId is required');
     if (!(file instanceof Blob)) throw new ServerError('VALIDATION_ERROR', 'file is required');
-    const auth = c.get('auth');
-    if (auth.kind === 'invalid') throw new ServerError('UNAUTHORIZED', 'Invalid API key');
-    if (c.get('deps').config.requireClientKeys && auth.kind === 'anonymous')
-      throw new ServerError('UNAUTHORIZED', 'Missing client key');
-    const result = await runExtraction(c.get('deps'), auth, {
+    // runExtraction checks the credential against the company, as for every other route.
+    const result = await runExtraction(c.get('deps'), c.get('auth'), {
       requestId: c.get('requestId'),
       companyId,
       username: text('username'),
