@@ -29,10 +29,10 @@ describe('guard rails', () => {
       GEMINI_ATTEMPT_TIMEOUT_MS: '5000',
     });
     await addKey(s);
-    s.emulator.queueFaults([{ type: 'slow', delayMs: 400 }]);
+    s.emulator.queueFaults([{ type: 'slow', delayMs: 1500 }]);
     const [a, b] = await Promise.all([
       extract(s),
-      new Promise((r) => setTimeout(r, 100)).then(() => extract(s!)),
+      new Promise((r) => setTimeout(r, 500)).then(() => extract(s!)),
     ]);
     expect([a.status, b.status].sort()).toEqual([200, 429]);
     const busy = a.status === 429 ? a : b;

@@ -108,7 +108,7 @@ describe('the service entry point', () => {
         headers: admin,
         body: JSON.stringify({ companyId: 'NT047', apiKey: 'AIzaFAKE-shutdown-key-xxxxxxxx' }),
       });
-      emulator.queueFaults([{ type: 'slow', delayMs: 1200 }]);
+      emulator.queueFaults([{ type: 'slow', delayMs: 3000 }]);
       const form = new FormData();
       form.set(
         'file',
@@ -118,7 +118,7 @@ describe('the service entry point', () => {
       form.set('companyID', 'NT047');
       form.set('username', 'tester');
       const inFlight = fetch(`${url}/extract`, { method: 'POST', body: form });
-      await new Promise((r) => setTimeout(r, 400));
+      await new Promise((r) => setTimeout(r, 1000));
       server.child.kill('SIGTERM');
       const res = await inFlight;
       expect(res.status).toBe(200);
