@@ -68,7 +68,7 @@ describe('guard rails', () => {
     expect(list.status).toBe(503);
     // The log sink keeps what it could not write, and says so.
     await s.deps.logSink.flush();
-    expect(s.deps.logSink.stats()).toMatchObject({ failedFlushes: expect.any(Number) });
+    expect(s.deps.logSink.stats().failedFlushes).toBeGreaterThan(0);
     expect(s.deps.logSink.stats().queued).toBeGreaterThan(0);
     // Stop without touching the closed database again.
     s.deps.draining.value = true;

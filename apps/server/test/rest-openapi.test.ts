@@ -11,11 +11,6 @@ afterAll(async () => {
   await s.stop();
 });
 
-const json = (body: unknown) => ({
-  'content-type': 'application/json',
-  ...s.admin,
-  body: JSON.stringify(body),
-});
 const call = (method: string, path: string, body?: unknown, headers: Record<string, string> = s.admin) =>
   fetch(`${s.url}${path}`, {
     method,
@@ -42,7 +37,6 @@ describe('REST under /v1 and its OpenAPI 3.1 document', () => {
     );
     const page = await (await fetch(`${s.url}/docs`)).text();
     expect(page).toContain('/v1/tokens/{tokenId}/rotate');
-    void json;
   });
 
   it('manages keys over REST, with JSON errors that carry a stable code', async () => {

@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import type { AppEnv } from '../app-env.ts';
 import { ServerError } from '../errors/error-table.ts';
 import { runExtraction } from '../extraction/run-extraction.ts';
+import { uploadedFile } from '../extraction/uploaded-file.ts';
 import { invalidateCache, readCacheStatus } from '../monitoring/cache-status.ts';
 import { readHealth } from '../monitoring/health.ts';
 import { parseForm } from './parse-form.ts';
@@ -68,11 +69,7 @@ export function legacyRoutes(): Hono<AppEnv> {
       // The old precedence: Division, then division-like fields, then branch.
       branch: field('Division', 'division', 'divisionname', 'branch', 'dept', 'department'),
       idempotencyKey: c.req.header('idempotency-key') ?? field('idempotencyKey'),
-      file: {
-        bytes: Buffer.from(await file.arrayBuffer()),
-        declaredType: file.type || undefined,
-        fileName: file instanceof File ? file.name : undefined,
-      },
+      file: await uploadedFile(file),
     });
     const { data, ...meta } = result;
     return c.json({ status: 'ok', message: 'Invoice processed successfully', data, meta });

@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { AppEnv } from '../app-env.ts';
 import { ServerError } from '../errors/error-table.ts';
 import { runExtraction } from '../extraction/run-extraction.ts';
+import { uploadedFile } from '../extraction/uploaded-file.ts';
 import type { TrpcContext } from '../trpc/init.ts';
 import { appRouter } from '../trpc/router.ts';
 import { createClientKeyInput } from '../trpc/routers/clients/create.ts';
@@ -266,11 +267,7 @@ export function restRoutes(): Hono<AppEnv> {
       username: text('username'),
       branch: text('branch'),
       idempotencyKey: c.req.header('idempotency-key') ?? text('idempotencyKey'),
-      file: {
-        bytes: Buffer.from(await file.arrayBuffer()),
-        declaredType: file.type || undefined,
-        fileName: file instanceof File ? file.name : undefined,
-      },
+      file: await uploadedFile(file),
     });
     return c.json(result);
   });

@@ -81,5 +81,3 @@ export const extractionProcedure = t.procedure;
 export function actorOf(ctx: { actor: string; requestId: string }, reason?: string): Actor {
   return { actor: ctx.actor, reason, requestId: ctx.requestId };
 }
-
-export const createCallerFactory = t.createCallerFactory;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { runExtraction } from '../../../extraction/run-extraction.ts';
+import { uploadedFile } from '../../../extraction/uploaded-file.ts';
 import { extractionProcedure } from '../../init.ts';
 
 const text = (max: number) => z.string().trim().max(max).optional();
@@ -47,10 +48,6 @@ export const extract = extractionProcedure.input(ExtractFormSchema).mutation(asy
     username: input.username,
     branch: input.branch,
     idempotencyKey: input.idempotencyKey,
-    file: {
-      bytes: Buffer.from(await input.file.arrayBuffer()),
-      declaredType: input.file.type || undefined,
-      fileName: input.file instanceof File ? input.file.name : undefined,
-    },
+    file: await uploadedFile(input.file),
   }),
 );
