@@ -68,8 +68,13 @@ begin
 end
 GO
 
-if object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null
-  dbcc checkident (N'docUpload.TokenMaster', reseed, 0)
-else if object_id(N'dbo.TokenMaster', N'U') is not null
-  dbcc checkident (N'dbo.TokenMaster', reseed, 0)
+begin try
+  if object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null
+    exec(N'dbcc checkident (N''docUpload.TokenMaster'', reseed, 0)')
+  else if object_id(N'dbo.TokenMaster', N'U') is not null
+    exec(N'dbcc checkident (N''dbo.TokenMaster'', reseed, 0)')
+end try
+begin catch
+  print N'TokenMaster ids were not reseeded (this engine has no DBCC CHECKIDENT): the next token will not be TokenID 1. ' + error_message();
+end catch
 GO

@@ -921,167 +921,167 @@ GO
 
 if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
 begin
-  if not exists (select 1 from sys.indexes where name = 'IX_TokenMaster_Company_Status' and object_id = object_id('docUpload.TokenMaster')) create index "IX_TokenMaster_Company_Status" on "docUpload"."TokenMaster" ("CompanyID", "Status")
+  if indexproperty(object_id('docUpload.TokenMaster'), 'IX_TokenMaster_Company_Status', 'IndexID') is null create index "IX_TokenMaster_Company_Status" on "docUpload"."TokenMaster" ("CompanyID", "Status")
 end
 GO
 
 if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
 begin
-  if not exists (select 1 from sys.indexes where name = 'IX_TokenMaster_Company_Status' and object_id = object_id('dbo.TokenMaster')) create index "IX_TokenMaster_Company_Status" on "dbo"."TokenMaster" ("CompanyID", "Status")
+  if indexproperty(object_id('dbo.TokenMaster'), 'IX_TokenMaster_Company_Status', 'IndexID') is null create index "IX_TokenMaster_Company_Status" on "dbo"."TokenMaster" ("CompanyID", "Status")
 end
 GO
 
 if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
 begin
-  if not exists (select 1 from sys.indexes where name = 'UX_TokenMaster_KeyHash' and object_id = object_id('docUpload.TokenMaster')) create unique index "UX_TokenMaster_KeyHash" on "docUpload"."TokenMaster" ("KeyHash") where "KeyHash" is not null
+  if indexproperty(object_id('docUpload.TokenMaster'), 'UX_TokenMaster_KeyHash', 'IndexID') is null create unique index "UX_TokenMaster_KeyHash" on "docUpload"."TokenMaster" ("KeyHash") where "KeyHash" is not null
 end
 GO
 
 if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
 begin
-  if not exists (select 1 from sys.indexes where name = 'UX_TokenMaster_KeyHash' and object_id = object_id('dbo.TokenMaster')) create unique index "UX_TokenMaster_KeyHash" on "dbo"."TokenMaster" ("KeyHash") where "KeyHash" is not null
+  if indexproperty(object_id('dbo.TokenMaster'), 'UX_TokenMaster_KeyHash', 'IndexID') is null create unique index "UX_TokenMaster_KeyHash" on "dbo"."TokenMaster" ("KeyHash") where "KeyHash" is not null
 end
 GO
 
 if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
 begin
-  if not exists (select 1 from sys.indexes where name = 'IX_TokenMaster_RotatedFrom' and object_id = object_id('docUpload.TokenMaster')) create index "IX_TokenMaster_RotatedFrom" on "docUpload"."TokenMaster" ("RotatedFromTokenID")
+  if indexproperty(object_id('docUpload.TokenMaster'), 'IX_TokenMaster_RotatedFrom', 'IndexID') is null create index "IX_TokenMaster_RotatedFrom" on "docUpload"."TokenMaster" ("RotatedFromTokenID")
 end
 GO
 
 if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
 begin
-  if not exists (select 1 from sys.indexes where name = 'IX_TokenMaster_RotatedFrom' and object_id = object_id('dbo.TokenMaster')) create index "IX_TokenMaster_RotatedFrom" on "dbo"."TokenMaster" ("RotatedFromTokenID")
+  if indexproperty(object_id('dbo.TokenMaster'), 'IX_TokenMaster_RotatedFrom', 'IndexID') is null create index "IX_TokenMaster_RotatedFrom" on "dbo"."TokenMaster" ("RotatedFromTokenID")
 end
 GO
 
 if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
 begin
-  if not exists (select 1 from sys.indexes where name = 'UX_TokenUsageSummary_TokenID' and object_id = object_id('docUpload.TokenUsageSummary')) create unique index "UX_TokenUsageSummary_TokenID" on "docUpload"."TokenUsageSummary" ("TokenID")
+  if indexproperty(object_id('docUpload.TokenUsageSummary'), 'UX_TokenUsageSummary_TokenID', 'IndexID') is null create unique index "UX_TokenUsageSummary_TokenID" on "docUpload"."TokenUsageSummary" ("TokenID")
 end
 GO
 
 if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
 begin
-  if not exists (select 1 from sys.indexes where name = 'UX_TokenUsageSummary_TokenID' and object_id = object_id('dbo.TokenUsageSummary')) create unique index "UX_TokenUsageSummary_TokenID" on "dbo"."TokenUsageSummary" ("TokenID")
+  if indexproperty(object_id('dbo.TokenUsageSummary'), 'UX_TokenUsageSummary_TokenID', 'IndexID') is null create unique index "UX_TokenUsageSummary_TokenID" on "dbo"."TokenUsageSummary" ("TokenID")
 end
 GO
 
 if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
 begin
-  if not exists (select 1 from sys.indexes where name = 'IX_TokenUsageLogs_Token_LoggedAt' and object_id = object_id('docUpload.TokenUsageLogs')) create index "IX_TokenUsageLogs_Token_LoggedAt" on "docUpload"."TokenUsageLogs" ("TokenID", "LoggedAt")
+  if indexproperty(object_id('docUpload.TokenUsageLogs'), 'IX_TokenUsageLogs_Token_LoggedAt', 'IndexID') is null create index "IX_TokenUsageLogs_Token_LoggedAt" on "docUpload"."TokenUsageLogs" ("TokenID", "LoggedAt")
 end
 GO
 
 if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
 begin
-  if not exists (select 1 from sys.indexes where name = 'IX_TokenUsageLogs_Token_LoggedAt' and object_id = object_id('dbo.TokenUsageLogs')) create index "IX_TokenUsageLogs_Token_LoggedAt" on "dbo"."TokenUsageLogs" ("TokenID", "LoggedAt")
+  if indexproperty(object_id('dbo.TokenUsageLogs'), 'IX_TokenUsageLogs_Token_LoggedAt', 'IndexID') is null create index "IX_TokenUsageLogs_Token_LoggedAt" on "dbo"."TokenUsageLogs" ("TokenID", "LoggedAt")
 end
 GO
 
 if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
 begin
-  if not exists (select 1 from sys.indexes where name = 'IX_TokenUsageLogs_Company_LoggedAt' and object_id = object_id('docUpload.TokenUsageLogs')) create index "IX_TokenUsageLogs_Company_LoggedAt" on "docUpload"."TokenUsageLogs" ("CompanyID", "LoggedAt")
+  if indexproperty(object_id('docUpload.TokenUsageLogs'), 'IX_TokenUsageLogs_Company_LoggedAt', 'IndexID') is null create index "IX_TokenUsageLogs_Company_LoggedAt" on "docUpload"."TokenUsageLogs" ("CompanyID", "LoggedAt")
 end
 GO
 
 if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
 begin
-  if not exists (select 1 from sys.indexes where name = 'IX_TokenUsageLogs_Company_LoggedAt' and object_id = object_id('dbo.TokenUsageLogs')) create index "IX_TokenUsageLogs_Company_LoggedAt" on "dbo"."TokenUsageLogs" ("CompanyID", "LoggedAt")
+  if indexproperty(object_id('dbo.TokenUsageLogs'), 'IX_TokenUsageLogs_Company_LoggedAt', 'IndexID') is null create index "IX_TokenUsageLogs_Company_LoggedAt" on "dbo"."TokenUsageLogs" ("CompanyID", "LoggedAt")
 end
 GO
 
 if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
 begin
-  if not exists (select 1 from sys.indexes where name = 'IX_TokenUsageLogs_LoggedAt' and object_id = object_id('docUpload.TokenUsageLogs')) create index "IX_TokenUsageLogs_LoggedAt" on "docUpload"."TokenUsageLogs" ("LoggedAt")
+  if indexproperty(object_id('docUpload.TokenUsageLogs'), 'IX_TokenUsageLogs_LoggedAt', 'IndexID') is null create index "IX_TokenUsageLogs_LoggedAt" on "docUpload"."TokenUsageLogs" ("LoggedAt")
 end
 GO
 
 if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
 begin
-  if not exists (select 1 from sys.indexes where name = 'IX_TokenUsageLogs_LoggedAt' and object_id = object_id('dbo.TokenUsageLogs')) create index "IX_TokenUsageLogs_LoggedAt" on "dbo"."TokenUsageLogs" ("LoggedAt")
+  if indexproperty(object_id('dbo.TokenUsageLogs'), 'IX_TokenUsageLogs_LoggedAt', 'IndexID') is null create index "IX_TokenUsageLogs_LoggedAt" on "dbo"."TokenUsageLogs" ("LoggedAt")
 end
 GO
 
 if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
 begin
-  if not exists (select 1 from sys.indexes where name = 'IX_TokenUsageLogs_RequestID' and object_id = object_id('docUpload.TokenUsageLogs')) create index "IX_TokenUsageLogs_RequestID" on "docUpload"."TokenUsageLogs" ("RequestID")
+  if indexproperty(object_id('docUpload.TokenUsageLogs'), 'IX_TokenUsageLogs_RequestID', 'IndexID') is null create index "IX_TokenUsageLogs_RequestID" on "docUpload"."TokenUsageLogs" ("RequestID")
 end
 GO
 
 if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
 begin
-  if not exists (select 1 from sys.indexes where name = 'IX_TokenUsageLogs_RequestID' and object_id = object_id('dbo.TokenUsageLogs')) create index "IX_TokenUsageLogs_RequestID" on "dbo"."TokenUsageLogs" ("RequestID")
+  if indexproperty(object_id('dbo.TokenUsageLogs'), 'IX_TokenUsageLogs_RequestID', 'IndexID') is null create index "IX_TokenUsageLogs_RequestID" on "dbo"."TokenUsageLogs" ("RequestID")
 end
 GO
 
 if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
 begin
-  if not exists (select 1 from sys.indexes where name = 'IX_TokenReservations_TokenID' and object_id = object_id('docUpload.TokenReservations')) create index "IX_TokenReservations_TokenID" on "docUpload"."TokenReservations" ("TokenID")
+  if indexproperty(object_id('docUpload.TokenReservations'), 'IX_TokenReservations_TokenID', 'IndexID') is null create index "IX_TokenReservations_TokenID" on "docUpload"."TokenReservations" ("TokenID")
 end
 GO
 
 if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
 begin
-  if not exists (select 1 from sys.indexes where name = 'IX_TokenReservations_TokenID' and object_id = object_id('dbo.TokenReservations')) create index "IX_TokenReservations_TokenID" on "dbo"."TokenReservations" ("TokenID")
+  if indexproperty(object_id('dbo.TokenReservations'), 'IX_TokenReservations_TokenID', 'IndexID') is null create index "IX_TokenReservations_TokenID" on "dbo"."TokenReservations" ("TokenID")
 end
 GO
 
 if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
 begin
-  if not exists (select 1 from sys.indexes where name = 'IX_TokenReservations_ExpiresAt' and object_id = object_id('docUpload.TokenReservations')) create index "IX_TokenReservations_ExpiresAt" on "docUpload"."TokenReservations" ("ExpiresAt")
+  if indexproperty(object_id('docUpload.TokenReservations'), 'IX_TokenReservations_ExpiresAt', 'IndexID') is null create index "IX_TokenReservations_ExpiresAt" on "docUpload"."TokenReservations" ("ExpiresAt")
 end
 GO
 
 if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
 begin
-  if not exists (select 1 from sys.indexes where name = 'IX_TokenReservations_ExpiresAt' and object_id = object_id('dbo.TokenReservations')) create index "IX_TokenReservations_ExpiresAt" on "dbo"."TokenReservations" ("ExpiresAt")
+  if indexproperty(object_id('dbo.TokenReservations'), 'IX_TokenReservations_ExpiresAt', 'IndexID') is null create index "IX_TokenReservations_ExpiresAt" on "dbo"."TokenReservations" ("ExpiresAt")
 end
 GO
 
 if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
 begin
-  if not exists (select 1 from sys.indexes where name = 'IX_TokenReservations_RequestID' and object_id = object_id('docUpload.TokenReservations')) create index "IX_TokenReservations_RequestID" on "docUpload"."TokenReservations" ("RequestID")
+  if indexproperty(object_id('docUpload.TokenReservations'), 'IX_TokenReservations_RequestID', 'IndexID') is null create index "IX_TokenReservations_RequestID" on "docUpload"."TokenReservations" ("RequestID")
 end
 GO
 
 if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
 begin
-  if not exists (select 1 from sys.indexes where name = 'IX_TokenReservations_RequestID' and object_id = object_id('dbo.TokenReservations')) create index "IX_TokenReservations_RequestID" on "dbo"."TokenReservations" ("RequestID")
+  if indexproperty(object_id('dbo.TokenReservations'), 'IX_TokenReservations_RequestID', 'IndexID') is null create index "IX_TokenReservations_RequestID" on "dbo"."TokenReservations" ("RequestID")
 end
 GO
 
-if not exists (select 1 from sys.indexes where name = 'IX_AuditLog_Token_CreatedAt' and object_id = object_id('dbo.AuditLog')) create index "IX_AuditLog_Token_CreatedAt" on "dbo"."AuditLog" ("TokenID", "CreatedAt")
+if indexproperty(object_id('dbo.AuditLog'), 'IX_AuditLog_Token_CreatedAt', 'IndexID') is null create index "IX_AuditLog_Token_CreatedAt" on "dbo"."AuditLog" ("TokenID", "CreatedAt")
 GO
 
-if not exists (select 1 from sys.indexes where name = 'IX_AuditLog_Company_CreatedAt' and object_id = object_id('dbo.AuditLog')) create index "IX_AuditLog_Company_CreatedAt" on "dbo"."AuditLog" ("CompanyID", "CreatedAt")
+if indexproperty(object_id('dbo.AuditLog'), 'IX_AuditLog_Company_CreatedAt', 'IndexID') is null create index "IX_AuditLog_Company_CreatedAt" on "dbo"."AuditLog" ("CompanyID", "CreatedAt")
 GO
 
-if not exists (select 1 from sys.indexes where name = 'IX_AuditLog_CreatedAt' and object_id = object_id('dbo.AuditLog')) create index "IX_AuditLog_CreatedAt" on "dbo"."AuditLog" ("CreatedAt")
+if indexproperty(object_id('dbo.AuditLog'), 'IX_AuditLog_CreatedAt', 'IndexID') is null create index "IX_AuditLog_CreatedAt" on "dbo"."AuditLog" ("CreatedAt")
 GO
 
-if not exists (select 1 from sys.indexes where name = 'IX_ApplicationLogs_Timestamp' and object_id = object_id('dbo.ApplicationLogs')) create index "IX_ApplicationLogs_Timestamp" on "dbo"."ApplicationLogs" ("Timestamp")
+if indexproperty(object_id('dbo.ApplicationLogs'), 'IX_ApplicationLogs_Timestamp', 'IndexID') is null create index "IX_ApplicationLogs_Timestamp" on "dbo"."ApplicationLogs" ("Timestamp")
 GO
 
-if not exists (select 1 from sys.indexes where name = 'IX_ApplicationLogs_Level_Timestamp' and object_id = object_id('dbo.ApplicationLogs')) create index "IX_ApplicationLogs_Level_Timestamp" on "dbo"."ApplicationLogs" ("LogLevel", "Timestamp")
+if indexproperty(object_id('dbo.ApplicationLogs'), 'IX_ApplicationLogs_Level_Timestamp', 'IndexID') is null create index "IX_ApplicationLogs_Level_Timestamp" on "dbo"."ApplicationLogs" ("LogLevel", "Timestamp")
 GO
 
-if not exists (select 1 from sys.indexes where name = 'IX_ApplicationLogs_Company_Timestamp' and object_id = object_id('dbo.ApplicationLogs')) create index "IX_ApplicationLogs_Company_Timestamp" on "dbo"."ApplicationLogs" ("CompanyID", "Timestamp")
+if indexproperty(object_id('dbo.ApplicationLogs'), 'IX_ApplicationLogs_Company_Timestamp', 'IndexID') is null create index "IX_ApplicationLogs_Company_Timestamp" on "dbo"."ApplicationLogs" ("CompanyID", "Timestamp")
 GO
 
-if not exists (select 1 from sys.indexes where name = 'IX_ApplicationLogs_RequestID' and object_id = object_id('dbo.ApplicationLogs')) create index "IX_ApplicationLogs_RequestID" on "dbo"."ApplicationLogs" ("RequestID")
+if indexproperty(object_id('dbo.ApplicationLogs'), 'IX_ApplicationLogs_RequestID', 'IndexID') is null create index "IX_ApplicationLogs_RequestID" on "dbo"."ApplicationLogs" ("RequestID")
 GO
 
-if not exists (select 1 from sys.indexes where name = 'IX_RetryAttempts_Token_Timestamp' and object_id = object_id('dbo.RetryAttempts')) create index "IX_RetryAttempts_Token_Timestamp" on "dbo"."RetryAttempts" ("TokenID", "Timestamp")
+if indexproperty(object_id('dbo.RetryAttempts'), 'IX_RetryAttempts_Token_Timestamp', 'IndexID') is null create index "IX_RetryAttempts_Token_Timestamp" on "dbo"."RetryAttempts" ("TokenID", "Timestamp")
 GO
 
-if not exists (select 1 from sys.indexes where name = 'IX_RetryAttempts_Company_Timestamp' and object_id = object_id('dbo.RetryAttempts')) create index "IX_RetryAttempts_Company_Timestamp" on "dbo"."RetryAttempts" ("CompanyID", "Timestamp")
+if indexproperty(object_id('dbo.RetryAttempts'), 'IX_RetryAttempts_Company_Timestamp', 'IndexID') is null create index "IX_RetryAttempts_Company_Timestamp" on "dbo"."RetryAttempts" ("CompanyID", "Timestamp")
 GO
 
-if not exists (select 1 from sys.indexes where name = 'IX_RetryAttempts_Timestamp' and object_id = object_id('dbo.RetryAttempts')) create index "IX_RetryAttempts_Timestamp" on "dbo"."RetryAttempts" ("Timestamp")
+if indexproperty(object_id('dbo.RetryAttempts'), 'IX_RetryAttempts_Timestamp', 'IndexID') is null create index "IX_RetryAttempts_Timestamp" on "dbo"."RetryAttempts" ("Timestamp")
 GO
 
-if not exists (select 1 from sys.indexes where name = 'IX_RetryAttempts_RequestID' and object_id = object_id('dbo.RetryAttempts')) create index "IX_RetryAttempts_RequestID" on "dbo"."RetryAttempts" ("RequestID")
+if indexproperty(object_id('dbo.RetryAttempts'), 'IX_RetryAttempts_RequestID', 'IndexID') is null create index "IX_RetryAttempts_RequestID" on "dbo"."RetryAttempts" ("RequestID")
 GO
 
 drop view if exists "dbo"."vw_TokenStatus"
@@ -1161,11 +1161,198 @@ GO
 if col_length('dbo.ClientKeys', 'RevokedAt') is null alter table "dbo"."ClientKeys" add "RevokedAt" datetime2(3)
 GO
 
-if not exists (select 1 from sys.indexes where name = 'UX_ClientKeys_KeyHash' and object_id = object_id('dbo.ClientKeys')) create unique index "UX_ClientKeys_KeyHash" on "dbo"."ClientKeys" ("KeyHash")
+if indexproperty(object_id('dbo.ClientKeys'), 'UX_ClientKeys_KeyHash', 'IndexID') is null create unique index "UX_ClientKeys_KeyHash" on "dbo"."ClientKeys" ("KeyHash")
 GO
 
-if not exists (select 1 from sys.indexes where name = 'IX_ClientKeys_CompanyID' and object_id = object_id('dbo.ClientKeys')) create index "IX_ClientKeys_CompanyID" on "dbo"."ClientKeys" ("CompanyID")
+if indexproperty(object_id('dbo.ClientKeys'), 'IX_ClientKeys_CompanyID', 'IndexID') is null create index "IX_ClientKeys_CompanyID" on "dbo"."ClientKeys" ("CompanyID")
 GO
 
 insert into "dbo"."SchemaMigrations" ("MigrationID", "AppliedAt") select '0002-client-keys' as "MigrationID", sysutcdatetime() as "AppliedAt" where not exists (select 1 as "one" from "dbo"."SchemaMigrations" where "MigrationID" = '0002-client-keys')
+GO
+
+-- migration 0003-upgrade-fixes
+PRINT N'migration 0003-upgrade-fixes';
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null) and not exists (select 1 from "dbo"."SchemaMigrations" where "MigrationID" = N'0003-upgrade-fixes')
+begin
+  update "docUpload"."TokenUsageLogs" set "RequestCount" = 1 where "RequestCount" is null
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null) and not exists (select 1 from "dbo"."SchemaMigrations" where "MigrationID" = N'0003-upgrade-fixes')
+begin
+  update "dbo"."TokenUsageLogs" set "RequestCount" = 1 where "RequestCount" is null
+end
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null) and not exists (select 1 from "dbo"."SchemaMigrations" where "MigrationID" = N'0003-upgrade-fixes')
+begin
+  update "docUpload"."TokenUsageLogs" set "InputTokens" = 0 where "InputTokens" is null
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null) and not exists (select 1 from "dbo"."SchemaMigrations" where "MigrationID" = N'0003-upgrade-fixes')
+begin
+  update "dbo"."TokenUsageLogs" set "InputTokens" = 0 where "InputTokens" is null
+end
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null) and not exists (select 1 from "dbo"."SchemaMigrations" where "MigrationID" = N'0003-upgrade-fixes')
+begin
+  update "docUpload"."TokenUsageLogs" set "OutputTokens" = 0 where "OutputTokens" is null
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null) and not exists (select 1 from "dbo"."SchemaMigrations" where "MigrationID" = N'0003-upgrade-fixes')
+begin
+  update "dbo"."TokenUsageLogs" set "OutputTokens" = 0 where "OutputTokens" is null
+end
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null) and not exists (select 1 from "dbo"."SchemaMigrations" where "MigrationID" = N'0003-upgrade-fixes')
+begin
+  update "docUpload"."TokenUsageLogs" set "ThoughtsTokens" = 0 where "ThoughtsTokens" is null
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null) and not exists (select 1 from "dbo"."SchemaMigrations" where "MigrationID" = N'0003-upgrade-fixes')
+begin
+  update "dbo"."TokenUsageLogs" set "ThoughtsTokens" = 0 where "ThoughtsTokens" is null
+end
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null) and not exists (select 1 from "dbo"."SchemaMigrations" where "MigrationID" = N'0003-upgrade-fixes')
+begin
+  update "docUpload"."TokenUsageLogs" set "TextPromptTokens" = 0 where "TextPromptTokens" is null
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null) and not exists (select 1 from "dbo"."SchemaMigrations" where "MigrationID" = N'0003-upgrade-fixes')
+begin
+  update "dbo"."TokenUsageLogs" set "TextPromptTokens" = 0 where "TextPromptTokens" is null
+end
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null) and not exists (select 1 from "dbo"."SchemaMigrations" where "MigrationID" = N'0003-upgrade-fixes')
+begin
+  update "docUpload"."TokenUsageLogs" set "ImagePromptTokens" = 0 where "ImagePromptTokens" is null
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null) and not exists (select 1 from "dbo"."SchemaMigrations" where "MigrationID" = N'0003-upgrade-fixes')
+begin
+  update "dbo"."TokenUsageLogs" set "ImagePromptTokens" = 0 where "ImagePromptTokens" is null
+end
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null) and not exists (select 1 from "dbo"."SchemaMigrations" where "MigrationID" = N'0003-upgrade-fixes')
+begin
+  update "docUpload"."TokenUsageLogs" set "DocumentPromptTokens" = 0 where "DocumentPromptTokens" is null
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null) and not exists (select 1 from "dbo"."SchemaMigrations" where "MigrationID" = N'0003-upgrade-fixes')
+begin
+  update "dbo"."TokenUsageLogs" set "DocumentPromptTokens" = 0 where "DocumentPromptTokens" is null
+end
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null) and not exists (select 1 from "dbo"."SchemaMigrations" where "MigrationID" = N'0003-upgrade-fixes')
+begin
+  update "docUpload"."TokenUsageLogs" set "TextCandidatesTokens" = 0 where "TextCandidatesTokens" is null
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null) and not exists (select 1 from "dbo"."SchemaMigrations" where "MigrationID" = N'0003-upgrade-fixes')
+begin
+  update "dbo"."TokenUsageLogs" set "TextCandidatesTokens" = 0 where "TextCandidatesTokens" is null
+end
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null) and not exists (select 1 from "dbo"."SchemaMigrations" where "MigrationID" = N'0003-upgrade-fixes')
+begin
+  update "docUpload"."TokenUsageLogs" set "CachedTokens" = 0 where "CachedTokens" is null
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null) and not exists (select 1 from "dbo"."SchemaMigrations" where "MigrationID" = N'0003-upgrade-fixes')
+begin
+  update "dbo"."TokenUsageLogs" set "CachedTokens" = 0 where "CachedTokens" is null
+end
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null) and not exists (select 1 from "dbo"."SchemaMigrations" where "MigrationID" = N'0003-upgrade-fixes')
+begin
+  update "docUpload"."TokenUsageLogs" set "TotalTokensUsed" = 0 where "TotalTokensUsed" is null
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null) and not exists (select 1 from "dbo"."SchemaMigrations" where "MigrationID" = N'0003-upgrade-fixes')
+begin
+  update "dbo"."TokenUsageLogs" set "TotalTokensUsed" = 0 where "TotalTokensUsed" is null
+end
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null) and not exists (select 1 from "dbo"."SchemaMigrations" where "MigrationID" = N'0003-upgrade-fixes')
+begin
+  update "docUpload"."TokenUsageLogs" set "Branch" = 'Default' where "Branch" is null
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null) and not exists (select 1 from "dbo"."SchemaMigrations" where "MigrationID" = N'0003-upgrade-fixes')
+begin
+  update "dbo"."TokenUsageLogs" set "Branch" = 'Default' where "Branch" is null
+end
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null) and not exists (select 1 from "dbo"."SchemaMigrations" where "MigrationID" = N'0003-upgrade-fixes')
+begin
+  update "docUpload"."TokenUsageLogs" set "RequestedBy" = 'System' where "RequestedBy" is null
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null) and not exists (select 1 from "dbo"."SchemaMigrations" where "MigrationID" = N'0003-upgrade-fixes')
+begin
+  update "dbo"."TokenUsageLogs" set "RequestedBy" = 'System' where "RequestedBy" is null
+end
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null) and not exists (select 1 from "dbo"."SchemaMigrations" where "MigrationID" = N'0003-upgrade-fixes')
+begin
+  update "docUpload"."TokenUsageSummary" set "RequestCount" = coalesce((select sum("u"."RequestCount") as "n" from "docUpload"."TokenUsageLogs" as "u" where "u"."TokenID" = "docUpload"."TokenUsageSummary"."TokenID"), 0)
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null) and not exists (select 1 from "dbo"."SchemaMigrations" where "MigrationID" = N'0003-upgrade-fixes')
+begin
+  update "dbo"."TokenUsageSummary" set "RequestCount" = coalesce((select sum("u"."RequestCount") as "n" from "dbo"."TokenUsageLogs" as "u" where "u"."TokenID" = "dbo"."TokenUsageSummary"."TokenID"), 0)
+end
+GO
+
+if object_id('docUpload.TokenMaster', N'U') is not null and object_id('dbo.TokenMaster', N'U') is null and object_id('dbo.TokenMaster', N'V') is not null drop view [dbo].[TokenMaster]
+GO
+
+if object_id('docUpload.TokenMaster', N'U') is not null and object_id('dbo.TokenMaster', N'U') is null and object_id('dbo.TokenMaster') is null exec(N'create view [dbo].[TokenMaster] as select * from [docUpload].[TokenMaster]')
+GO
+
+if object_id('docUpload.TokenUsageSummary', N'U') is not null and object_id('dbo.TokenUsageSummary', N'U') is null and object_id('dbo.TokenUsageSummary', N'V') is not null drop view [dbo].[TokenUsageSummary]
+GO
+
+if object_id('docUpload.TokenUsageSummary', N'U') is not null and object_id('dbo.TokenUsageSummary', N'U') is null and object_id('dbo.TokenUsageSummary') is null exec(N'create view [dbo].[TokenUsageSummary] as select * from [docUpload].[TokenUsageSummary]')
+GO
+
+if object_id('docUpload.TokenUsageLogs', N'U') is not null and object_id('dbo.TokenUsageLogs', N'U') is null and object_id('dbo.TokenUsageLogs', N'V') is not null drop view [dbo].[TokenUsageLogs]
+GO
+
+if object_id('docUpload.TokenUsageLogs', N'U') is not null and object_id('dbo.TokenUsageLogs', N'U') is null and object_id('dbo.TokenUsageLogs') is null exec(N'create view [dbo].[TokenUsageLogs] as select * from [docUpload].[TokenUsageLogs]')
+GO
+
+if object_id('docUpload.TokenReservations', N'U') is not null and object_id('dbo.TokenReservations', N'U') is null and object_id('dbo.TokenReservations', N'V') is not null drop view [dbo].[TokenReservations]
+GO
+
+if object_id('docUpload.TokenReservations', N'U') is not null and object_id('dbo.TokenReservations', N'U') is null and object_id('dbo.TokenReservations') is null exec(N'create view [dbo].[TokenReservations] as select * from [docUpload].[TokenReservations]')
+GO
+
+insert into "dbo"."SchemaMigrations" ("MigrationID", "AppliedAt") select '0003-upgrade-fixes' as "MigrationID", sysutcdatetime() as "AppliedAt" where not exists (select 1 as "one" from "dbo"."SchemaMigrations" where "MigrationID" = '0003-upgrade-fixes')
 GO

@@ -243,7 +243,7 @@ describe('ocr-ops against a real gateway on loopback', () => {
   it('db setup creates or upgrades a schema without the gateway, and prints the T-SQL script', async () => {
     const url = `sqlite:${join(dir, 'fresh.sqlite')}`;
     const first = await cli(['db', 'setup', '--database-url', url]);
-    expect(first.out).toContain('Applied 0001-baseline, 0002-client-keys');
+    expect(first.out).toContain('Applied 0001-baseline, 0002-client-keys, 0003-upgrade-fixes');
     expect((await cli(['db', 'setup', '--database-url', url])).out).toContain('already current');
     const sql = await cli(['db', 'setup', '--print-sql']);
     expect(sql.out).toContain('create table "dbo"."TokenMaster"');

@@ -1,18 +1,31 @@
 import { DomainError } from '@invoicegw/core';
 import { ConfigError, loadConfig } from './env.ts';
-import { startServer } from './server.ts';
+import { type RunningServer, startServer } from './server.ts';
 
 async function main(): Promise<void> {
-  const running = await startServer(loadConfig(process.env));
+  // Handlers go in before startup: a signal that arrives while the database opens or the
+  // port binds must still stop the process cleanly, not kill it with the default action.
+  let running: RunningServer | undefined;
+  let stopping: string | undefined;
   const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = signal;
     console.info(`INFO shutdown: ${signal} received, finishing in-flight requests`);
-    void running.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
+    if (running) void closeAndExit(running);
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
+  running = await startServer(loadConfig(process.env));
+  if (stopping) await closeAndExit(running);
+}
+
+async function closeAndExit(running: RunningServer): Promise<never> {
+  try {
+    await running.close();
+    process.exit(0);
+  } catch {
+    process.exit(1);
+  }
 }
 
 main().catch((error: unknown) => {

@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { OpenDatabase } from '../src/db-handle.ts';
 import { migrate } from '../src/migrations/migrate.ts';
 import { openDatabase } from '../src/open-database.ts';
+import { settleOnToken } from '../src/repositories/ledger.repository.ts';
 import { LEGACY_DDL, LEGACY_ROWS } from './fixtures/legacy-python-schema.ts';
 
 let dir: string;
@@ -29,7 +30,9 @@ afterEach(async () => {
 describe('upgrading a database made by the old Python service', () => {
   it('keeps every row and adds what the service needs', async () => {
     handle = await openDatabase({ kind: 'sqlite', filename });
-    expect(await migrate(handle)).toEqual({ applied: ['0001-baseline', '0002-client-keys'] });
+    expect(await migrate(handle)).toEqual({
+      applied: ['0001-baseline', '0002-client-keys', '0003-upgrade-fixes'],
+    });
     const db = handle.db;
 
     const tokens = await db.selectFrom('TokenMaster').selectAll().orderBy('TokenID').execute();
@@ -162,6 +165,60 @@ describe('upgrading a database made by the old Python service', () => {
     ).toEqual([
       ['AB001', 150, 1, 1, 1],
       ['NT047', 2500, 2, 2, 2],
+    ]);
+  });
+
+  it('the views count right on an upgraded database: old NULL counts backfilled, new rows write every counted column', async () => {
+    // The old service could leave RequestCount (no default) NULL.
+    const raw = new BetterSqlite3(filename);
+    raw.exec(`INSERT INTO TokenUsageLogs (TokenID, Branch, RequestedBy, InputTokens, OutputTokens, TotalTokensUsed, LoggedAt)
+      VALUES (3, 'HQ', 'amit', 200, 100, 300, '2025-11-25 09:00:00')`);
+    raw.close();
+    handle = await openDatabase({ kind: 'sqlite', filename });
+    await migrate(handle);
+    // Three calls through the ledger after the upgrade, on the old table definition (no defaults).
+    for (const tokens of [1000, 1200, 800]) {
+      await settleOnToken(handle, {
+        tokenId: 1,
+        reservationId: null,
+        usage: {
+          CompanyID: 'NT047',
+          RequestID: `r-${tokens}`,
+          InputTokens: tokens - 100,
+          OutputTokens: 100,
+          TotalTokensUsed: tokens,
+        },
+        now: new Date('2026-01-05T10:00:00Z'),
+      });
+    }
+    const logs = await handle.db
+      .selectFrom('TokenUsageLogs')
+      .select(['RequestCount', 'TextPromptTokens'])
+      .execute();
+    expect(logs).toHaveLength(7);
+    expect(logs.every((l) => l.RequestCount === 1 && l.TextPromptTokens !== null)).toBe(true);
+
+    const usage = await handle.db.selectFrom('vw_UsageSummary').selectAll().orderBy('CompanyID').execute();
+    expect(
+      usage.map((u) => [
+        u.CompanyID,
+        Number(u.TotalRequests),
+        Number(u.TotalTokensUsed),
+        Number(u.AvgTokensPerRequest),
+      ]),
+    ).toEqual([
+      ['AB001', 2, 450, 225],
+      ['NT047', 5, 5500, 1100],
+    ]);
+    const status = await handle.db
+      .selectFrom('vw_TokenStatus')
+      .select(['TokenID', 'RequestCount', 'TotalUsedTokens'])
+      .orderBy('TokenID')
+      .execute();
+    expect(status.map((s) => [s.TokenID, Number(s.RequestCount), Number(s.TotalUsedTokens)])).toEqual([
+      [1, 5, 5500],
+      [2, 0, 0],
+      [3, 2, 450],
     ]);
   });
 

@@ -48,7 +48,11 @@ describe('migrate on an embedded SQLite file', () => {
     ]);
     expect(await sqliteObjects(db, 'index')).toContain('UX_TokenMaster_KeyHash');
     const applied = await db.db.selectFrom('SchemaMigrations').select('MigrationID').execute();
-    expect(applied.map((r) => r.MigrationID)).toEqual(['0001-baseline', '0002-client-keys']);
+    expect(applied.map((r) => r.MigrationID)).toEqual([
+      '0001-baseline',
+      '0002-client-keys',
+      '0003-upgrade-fixes',
+    ]);
   });
 
   it('is a no-op the second time, and a restart on the same file keeps every row', async () => {
@@ -109,11 +113,13 @@ describe('migrate on an embedded SQLite file', () => {
     );
     for (const run of runs) expect(run.code, run.out).toBe(0);
     const appliedBy = runs.map((r) => JSON.parse(r.out.trim().split('\n').at(-1)!) as string[]);
-    expect(appliedBy.filter((a) => a.length > 0)).toEqual([['0001-baseline', '0002-client-keys']]);
+    expect(appliedBy.filter((a) => a.length > 0)).toEqual([
+      ['0001-baseline', '0002-client-keys', '0003-upgrade-fixes'],
+    ]);
     const check = await openDatabase({ kind: 'sqlite', filename });
     try {
       const rows = await check.db.selectFrom('SchemaMigrations').selectAll().execute();
-      expect(rows).toHaveLength(2);
+      expect(rows).toHaveLength(3);
     } finally {
       await check.close();
     }

@@ -73,6 +73,13 @@ describe('SQL Server DDL, checked offline', () => {
       expect(findTsqlProblems(body), body).toEqual([]);
     }
   });
+
+  it('the reset script has no statement SQL Server or Babelfish would refuse', () => {
+    for (const batch of renderResetScript().split(/^GO$/m)) {
+      const body = batch.replace(/^--.*$/gm, '').trim();
+      if (body !== '') expect(findTsqlProblems(body), body).toEqual([]);
+    }
+  });
 });
 
 describe('the T-SQL guard itself', () => {
@@ -88,11 +95,18 @@ describe('the T-SQL guard itself', () => {
     'update "dbo"."t" as "x" set "a" = 1',
     "select strftime('%Y', 'now')",
     'insert or ignore into "t" values (1)',
+    'insert into "t" ("a") output "inserted"."ID" values (@1)',
+    'insert into "t" ("a") output inserted.ID values (@1)',
+    'update "t" set "a" = 1 output "inserted"."A" as "A", inserted.[B] where "id" = @1',
+    'delete from "t" output deleted.[A] as [A], deleted.B where "id" = @1',
+    'update "t" set "a" = 1 output inserted.* where "id" = @1',
+    'if not exists (select 1 from sys.indexes where name = \'i\' and object_id = object_id(N\'dbo.t\')) create index "i" on "t" ("a")',
+    "dbcc checkident (N'dbo.t', reseed, 0)",
   ])('rejects %s', (statement) => {
     expect(findTsqlProblems(statement)).not.toEqual([]);
   });
 
-  it('accepts windowed ORDER BY in a view and guarded creates', () => {
+  it('accepts windowed ORDER BY in a view, INDEXPROPERTY guards, bracket-aliased OUTPUT and DBCC under TRY', () => {
     expect(
       findTsqlProblems(
         'create view "v" as select row_number() over (partition by "a" order by "b" desc) as "rn" from "t"',
@@ -100,7 +114,18 @@ describe('the T-SQL guard itself', () => {
     ).toEqual([]);
     expect(
       findTsqlProblems(
-        'if not exists (select 1 from sys.indexes where name = \'i\') create index "i" on "t" ("a")',
+        'if indexproperty(object_id(N\'dbo.t\'), N\'i\', \'IndexID\') is null create index "i" on "t" ("a")',
+      ),
+    ).toEqual([]);
+    expect(
+      findTsqlProblems(
+        'update "t" set "a" = 1 output inserted.[A] as [A], inserted.[B] as [B] where "id" = @1',
+      ),
+    ).toEqual([]);
+    expect(findTsqlProblems('insert into "t" ("a") output inserted.[ID] as [ID] values (@1)')).toEqual([]);
+    expect(
+      findTsqlProblems(
+        "begin try\n  exec(N'dbcc checkident (N''dbo.t'', reseed, 0)')\nend try\nbegin catch\nend catch",
       ),
     ).toEqual([]);
   });

@@ -140,7 +140,7 @@ describe('data access on SQL Server, compiled offline', () => {
   it('inserts return their identity through OUTPUT, pages through OFFSET/FETCH, and the token tables carry their schema', async () => {
     const recorded = await recordAll();
     expect(recorded.insertToken?.[0]).toMatch(
-      /^insert into "docUpload"\."TokenMaster" .* output "inserted"\."TokenID" values/,
+      /^insert into "docUpload"\."TokenMaster" .* output inserted\.\[TokenID\] as \[TokenID\] values/,
     );
     expect(recorded.listUsageLogs?.[0]).toMatch(/order by .* offset @\d+ rows fetch next @\d+ rows only$/);
     expect(recorded.listExpiredReservationIds?.[0]).toMatch(/^select top\(500\)/);
@@ -151,13 +151,13 @@ describe('data access on SQL Server, compiled offline', () => {
     const recorded = await recordAll();
     expect(recorded.reserveStatement).toHaveLength(1);
     expect(recorded.reserveStatement?.[0]).toMatch(
-      /^update "docUpload"\."TokenUsageSummary" set "ReservedTokens" = "ReservedTokens" \+ @1, "LastUpdated" = @2 output "inserted"\."ReservedTokens", "inserted"\."TotalUsedTokens" where "TokenID" = @3 and "TotalUsedTokens" \+ "ReservedTokens" \+ @4 <= \(select "t"\."TotalTokenLimit" from "docUpload"\."TokenMaster" as "t" where/,
+      /^update "docUpload"\."TokenUsageSummary" set "ReservedTokens" = "ReservedTokens" \+ @1, "LastUpdated" = @2 output inserted\.\[ReservedTokens\] as \[ReservedTokens\], inserted\.\[TotalUsedTokens\] as \[TotalUsedTokens\] where "TokenID" = @3 and "TotalUsedTokens" \+ "ReservedTokens" \+ @4 <= \(select "t"\."TotalTokenLimit" from "docUpload"\."TokenMaster" as "t" where/,
     );
     expect(recorded.settleOnToken?.[0]).toMatch(
-      /^delete from "docUpload"\."TokenReservations" output "deleted"\."TokenID", "deleted"\."ReservedTokens" where/,
+      /^delete from "docUpload"\."TokenReservations" output deleted\.\[TokenID\] as \[TokenID\], deleted\.\[ReservedTokens\] as \[ReservedTokens\] where/,
     );
     expect(recorded.settleOnToken?.[1]).toMatch(
-      /^update "docUpload"\."TokenUsageSummary" set .* output "inserted"\."TotalUsedTokens"/,
+      /^update "docUpload"\."TokenUsageSummary" set .* output inserted\.\[TotalUsedTokens\] as \[TotalUsedTokens\]/,
     );
   });
 

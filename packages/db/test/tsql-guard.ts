@@ -18,9 +18,31 @@ export function findTsqlProblems(statement: string): string[] {
     [/\bautoincrement\b/, 'AUTOINCREMENT'],
   ];
   for (const [pattern, problem] of rules) if (pattern.test(s)) problems.push(problem);
+  // Babelfish keeps its own catalog names for indexes: a guard by name never finds the index,
+  // and the second run fails with "already exists". INDEXPROPERTY asks by the name we gave.
+  if (/\bsys\.indexes\b[\s\S]*?\bname\s*=/.test(s)) problems.push('index guard by name in sys.indexes');
+  if (/\bdbcc\b/.test(s) && !/\bbegin\s+try\b[\s\S]*\bdbcc\b[\s\S]*\bend\s+try\b/.test(s))
+    problems.push('DBCC outside TRY/CATCH');
+  for (const column of unaliasedOutputColumns(statement)) problems.push(`unaliased OUTPUT column ${column}`);
   if (/\bcreate\s+view\b/.test(s) && /\border\s+by\b/.test(withoutWindows(s)))
     problems.push('ORDER BY in a view');
   return problems;
+}
+
+/**
+ * OUTPUT columns must read `inserted.[C] AS [C]`: unaliased, Babelfish names the result column in
+ * lower case and the row reads undefined. Returns the offending items.
+ */
+function unaliasedOutputColumns(statement: string): string[] {
+  const found: string[] = [];
+  for (const m of statement.matchAll(
+    /\boutput\s+([\s\S]+?)(?=\s+(?:values|where|from|select|default\s+values|into)\b|;|$)/gi,
+  )) {
+    for (const item of m[1]!.split(',').map((i) => i.trim())) {
+      if (!/^(inserted|deleted)\.\[\w+\] as \[\w+\]$/i.test(item)) found.push(item);
+    }
+  }
+  return found;
 }
 
 /** Removes `over (…)` clauses, whose ORDER BY is allowed in a view. */

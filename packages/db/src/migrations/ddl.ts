@@ -125,9 +125,11 @@ export function syncIndexes(ctx: MigrationContext, schema: string, spec: TableSp
     if (index.unique) create = create.unique();
     if (index.whereNotNull) create = create.where(sql.ref(index.whereNotNull), 'is not', null);
     if (ctx.kind === 'sqlite') return step(create.ifNotExists());
+    // INDEXPROPERTY looks the index up by the name it was created with; sys.indexes.name is the
+    // engine's own catalog name, which Babelfish stores differently, so a name guard re-creates.
     return rawStep(
       ctx,
-      sql`if not exists (select 1 from sys.indexes where name = ${sql.lit(index.name)} and object_id = object_id(${qualified(schema, spec.name)})) ${create}`,
+      sql`if indexproperty(object_id(${qualified(schema, spec.name)}), ${sql.lit(index.name)}, 'IndexID') is null ${create}`,
     );
   });
 }

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { type DbHandle, inTransaction } from '../db-handle.ts';
 import type { NewTokenUsageLogRow } from '../schema/token-usage-logs.table.ts';
-import { toIso, toNum } from './row-values.ts';
+import { firstReturned, outputColumns, toIso, toNum } from './row-values.ts';
 import { insertReservation } from './token-reservations.repository.ts';
 import { insertUsageLog } from './token-usage-logs.repository.ts';
 import { ensureSummary } from './token-usage-summary.repository.ts';
@@ -128,7 +128,7 @@ export function reserveStatement(
       sql<boolean>`${sql.ref('TotalUsedTokens')} + ${sql.ref('ReservedTokens')} + ${request.tokens} <= ${limit}`,
     );
   return handle.kind === 'mssql'
-    ? update.output(['inserted.ReservedTokens', 'inserted.TotalUsedTokens'])
+    ? update.output(outputColumns('inserted', ['ReservedTokens', 'TotalUsedTokens']))
     : update.returning(['ReservedTokens', 'TotalUsedTokens']);
 }
 
@@ -194,11 +194,8 @@ async function deleteReservationReturning(
   reservationId: number,
 ): Promise<{ tokenId: number; tokens: number } | undefined> {
   const del = handle.db.deleteFrom('TokenReservations').where('ReservationID', '=', reservationId);
-  const row =
-    handle.kind === 'mssql'
-      ? await del.output(['deleted.TokenID', 'deleted.ReservedTokens']).executeTakeFirst()
-      : await del.returning(['TokenID', 'ReservedTokens']).executeTakeFirst();
-  return row && { tokenId: row.TokenID, tokens: row.ReservedTokens };
+  const row = await firstReturned(handle, 'TokenReservations', del, 'deleted', ['TokenID', 'ReservedTokens']);
+  return row && { tokenId: toNum(row.TokenID), tokens: toNum(row.ReservedTokens) };
 }
 
 async function deleteReservationReturningTokens(handle: DbHandle, reservationId: number): Promise<number> {
@@ -229,26 +226,14 @@ async function applyCharge(
       LastUpdated: now,
     })
     .where('TokenID', '=', tokenId);
-  const row =
-    handle.kind === 'mssql'
-      ? await update
-          .output([
-            'inserted.TotalUsedTokens',
-            'inserted.ReservedTokens',
-            'inserted.Threshold',
-            'inserted.ThresholdWarnedAt',
-            'inserted.TotalRemainingTokens',
-          ])
-          .executeTakeFirstOrThrow()
-      : await update
-          .returning([
-            'TotalUsedTokens',
-            'ReservedTokens',
-            'Threshold',
-            'ThresholdWarnedAt',
-            'TotalRemainingTokens',
-          ])
-          .executeTakeFirstOrThrow();
+  const row = await firstReturned(handle, 'TokenUsageSummary', update, 'inserted', [
+    'TotalUsedTokens',
+    'ReservedTokens',
+    'Threshold',
+    'ThresholdWarnedAt',
+    'TotalRemainingTokens',
+  ]);
+  if (!row) throw new Error(`token ${tokenId} has no usage summary row`);
   const usedTokens = toNum(row.TotalUsedTokens);
   return {
     totalTokenLimit: toNum(row.TotalRemainingTokens) + usedTokens,

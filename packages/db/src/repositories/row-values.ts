@@ -1,4 +1,10 @@
-import type { InsertObject, SelectQueryBuilder } from 'kysely';
+import {
+  type AliasedRawBuilder,
+  type InsertObject,
+  type Selectable,
+  type SelectQueryBuilder,
+  sql,
+} from 'kysely';
 import type { DbHandle } from '../db-handle.ts';
 import type { Database } from '../schema/database.ts';
 
@@ -43,20 +49,57 @@ export function paged<QB extends SelectQueryBuilder<Database, keyof Database, un
   return query.limit(page.limit).offset(offset) as QB;
 }
 
+/**
+ * `inserted.[C] AS [C]` for each column: an OUTPUT list whose every column is aliased in
+ * brackets. Unaliased, some T-SQL engines (Babelfish) name `inserted.TokenID` in lower case,
+ * and `row.TokenID` reads undefined. The guard test refuses an unaliased OUTPUT column.
+ */
+export function outputColumns<C extends string>(
+  side: 'inserted' | 'deleted',
+  columns: readonly C[],
+): Array<AliasedRawBuilder<unknown, C>> {
+  return columns.map((c) => sql`${sql.raw(`${side}.${bracket(c)}`)}`.as<C>(sql.raw(bracket(c))));
+}
+
+function bracket(identifier: string): string {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(identifier)) throw new Error(`not a column name: ${identifier}`);
+  return `[${identifier}]`;
+}
+
+/**
+ * Runs an INSERT, UPDATE or DELETE and returns the first row's `columns` (undefined when no row
+ * matched): OUTPUT on SQL Server, RETURNING on SQLite. Values come back raw; convert with toNum/toIso.
+ */
+export async function firstReturned<
+  T extends keyof Database & string,
+  C extends keyof Selectable<Database[T]> & string,
+>(
+  handle: DbHandle,
+  _table: T,
+  // biome-ignore lint/suspicious/noExplicitAny: any insert/update/delete builder on `_table`
+  query: any,
+  side: 'inserted' | 'deleted',
+  columns: readonly C[],
+): Promise<Pick<Selectable<Database[T]>, C> | undefined> {
+  const withColumns =
+    handle.kind === 'mssql' ? query.output(outputColumns(side, columns)) : query.returning([...columns]);
+  return withColumns.executeTakeFirst();
+}
+
 /** Inserts one row and returns its identity: OUTPUT on SQL Server, RETURNING on SQLite. */
 export async function insertReturningId<T extends keyof Database & string>(
   handle: DbHandle,
   table: T,
-  idColumn: keyof Database[T] & string,
+  idColumn: keyof Selectable<Database[T]> & string,
   values: InsertObject<Database, T>,
 ): Promise<number> {
-  // biome-ignore lint/suspicious/noExplicitAny: the two branches differ only in the clause; the API is typed
-  const query = handle.db.insertInto(table).values(values) as any;
-  const row =
-    handle.kind === 'mssql'
-      ? await query.output(`inserted.${idColumn}`).executeTakeFirstOrThrow()
-      : await query.returning(idColumn).executeTakeFirstOrThrow();
-  return Number(row[idColumn]);
+  const row = await firstReturned(handle, table, handle.db.insertInto(table).values(values), 'inserted', [
+    idColumn,
+  ]);
+  const id = Number(row?.[idColumn]);
+  // An id that is not a number must stop here, not flow into the next statement as NaN.
+  if (!Number.isSafeInteger(id)) throw new Error(`INSERT INTO ${table} returned no ${idColumn}`);
+  return id;
 }
 
 /** Splits rows so one INSERT stays under SQL Server's 2,100 parameters. */

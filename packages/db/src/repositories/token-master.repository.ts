@@ -65,6 +65,10 @@ export function toTokenInfo(row: InfoRow): TokenInfo {
 export async function insertToken(handle: DbHandle, row: NewTokenMasterRow): Promise<number> {
   const now = new Date();
   return insertReturningId(handle, 'TokenMaster', 'TokenID', {
+    // Written, not defaulted: an upgraded old TokenMaster has these columns without defaults.
+    Provider: 'Gemini',
+    TotalTokenLimit: 100000,
+    Status: 'Active',
     ...row,
     CompanyID: clip(row.CompanyID, 50),
     CompanyName: clip(row.CompanyName, 200),

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { DbHandle } from '../db-handle.ts';
 import type { NewTokenReservationRow } from '../schema/token-reservations.table.ts';
-import { clip, insertReturningId, toIso, toNum } from './row-values.ts';
+import { clip, firstReturned, insertReturningId, toIso, toNum } from './row-values.ts';
 
 export interface Reservation {
   reservationId: number;
@@ -22,19 +22,11 @@ export async function insertReservation(handle: DbHandle, row: NewTokenReservati
   });
 }
 
-/** Deletes a reservation; returns how many tokens it held (0 if it was already gone). */
+/** Deletes a reservation; returns how many tokens it held (0 if it was already gone). One statement: its row count is the race guard. */
 export async function deleteReservation(handle: DbHandle, reservationId: number): Promise<number> {
-  const held = await handle.db
-    .selectFrom('TokenReservations')
-    .select('ReservedTokens')
-    .where('ReservationID', '=', reservationId)
-    .executeTakeFirst();
-  if (!held) return 0;
-  const result = await handle.db
-    .deleteFrom('TokenReservations')
-    .where('ReservationID', '=', reservationId)
-    .executeTakeFirst();
-  return Number(result.numDeletedRows) > 0 ? held.ReservedTokens : 0;
+  const del = handle.db.deleteFrom('TokenReservations').where('ReservationID', '=', reservationId);
+  const row = await firstReturned(handle, 'TokenReservations', del, 'deleted', ['ReservedTokens']);
+  return toNum(row?.ReservedTokens);
 }
 
 export async function getReservation(

@@ -56,17 +56,34 @@ function toUsageLog(row: TokenUsageLogRow): UsageLog {
  * old service's Branch was VARCHAR(50) and an overlong branch lost the whole row).
  */
 export async function insertUsageLog(handle: DbHandle, row: NewTokenUsageLogRow): Promise<number> {
+  // Every counted column is written, never left to a default: an upgraded old table has them
+  // without one, and a NULL RequestCount made vw_UsageSummary count one request for three.
+  const counted = Object.fromEntries(COUNTED_COLUMNS.map((c) => [c, row[c] ?? 0]));
   return insertReturningId(handle, 'TokenUsageLogs', 'UsageID', {
     ...row,
+    ...counted,
+    RequestCount: row.RequestCount ?? 1,
     CompanyID: clip(row.CompanyID, 50),
     RequestID: clip(row.RequestID, 64),
-    Branch: clip(row.Branch, 50),
-    RequestedBy: clip(row.RequestedBy, 100),
+    Branch: clip(row.Branch ?? 'Default', 50),
+    RequestedBy: clip(row.RequestedBy ?? 'System', 100),
     Model: clip(row.Model, 100),
     Outcome: clip(row.Outcome, 32),
     LoggedAt: row.LoggedAt ?? new Date(),
   });
 }
+
+const COUNTED_COLUMNS = [
+  'InputTokens',
+  'OutputTokens',
+  'ThoughtsTokens',
+  'TextPromptTokens',
+  'ImagePromptTokens',
+  'DocumentPromptTokens',
+  'TextCandidatesTokens',
+  'CachedTokens',
+  'TotalTokensUsed',
+] as const satisfies ReadonlyArray<keyof NewTokenUsageLogRow>;
 
 export interface UsageFilter {
   companyId?: string;

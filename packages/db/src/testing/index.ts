@@ -11,7 +11,7 @@ import { migrate } from '../migrations/migrate.ts';
 import { RESET_ORDER } from '../migrations/render-tsql.ts';
 import { openDatabase } from '../open-database.ts';
 import type { Database } from '../schema/database.ts';
-import { VIEW_NAMES } from '../schema/database.ts';
+import { TOKEN_TABLES, VIEW_NAMES } from '../schema/database.ts';
 
 /** A migrated database for one test file, and how to get rid of it. */
 export interface TestDatabase extends OpenDatabase {
@@ -24,6 +24,8 @@ export interface TestDialect {
   readonly kind: DbKind;
   /** False when the engine is not reachable here (SQL Server without MSSQL_TEST_URL). */
   readonly available: boolean;
+  /** Set for a second run of one engine on another table layout. */
+  readonly layout?: string;
   open(): Promise<TestDatabase>;
 }
 
@@ -44,10 +46,14 @@ export async function openTestSqlite(): Promise<TestDatabase & { filename: strin
   };
 }
 
-/** SQL Server from MSSQL_TEST_URL, in a schema of its own so runs never collide. */
-async function openTestMssql(url: string): Promise<TestDatabase> {
+/**
+ * SQL Server from MSSQL_TEST_URL, in a schema of its own so runs never collide. `split` puts the
+ * token tables in a second schema, as the old service's [docUpload] layout does.
+ */
+async function openTestMssql(url: string, split: boolean): Promise<TestDatabase> {
   const suffix = Math.random().toString(36).slice(2, 8);
-  const schemas: SchemaNames = { schema: `igw_test_${suffix}`, tokenSchema: `igw_test_${suffix}` };
+  const schema = `igw_test_${suffix}`;
+  const schemas: SchemaNames = { schema, tokenSchema: split ? `${schema}_tok` : schema };
   const handle = await openDatabase(parseDatabaseUrl(url), schemas);
   await migrate(handle);
   return {
@@ -55,10 +61,16 @@ async function openTestMssql(url: string): Promise<TestDatabase> {
     reset: () => resetTables(handle),
     async dispose() {
       for (const view of VIEW_NAMES) await handle.db.schema.dropView(view).ifExists().execute();
+      if (split) {
+        // The compatibility views the split layout gets in the default schema.
+        for (const table of TOKEN_TABLES)
+          await sql`drop view if exists ${sql.id(schema, table)}`.execute(handle.db);
+      }
       for (const table of [...RESET_ORDER, 'SchemaMigrations'] as const) {
         await handle.db.schema.dropTable(table).ifExists().execute();
       }
-      await sql`drop schema ${sql.id(schemas.schema)}`.execute(handle.db);
+      for (const name of new Set([schemas.tokenSchema, schemas.schema]))
+        await sql`drop schema ${sql.id(name)}`.execute(handle.db);
       await handle.close();
     },
   };
@@ -68,15 +80,20 @@ async function resetTables(handle: DbHandle): Promise<void> {
   for (const table of RESET_ORDER) await handle.db.deleteFrom(table).execute();
 }
 
-/** The engines every contract suite runs on: SQLite always, SQL Server when MSSQL_TEST_URL is set. */
+/**
+ * The engines every contract suite runs on: SQLite always; SQL Server when MSSQL_TEST_URL is set,
+ * once with every table in one schema and once with the token tables in their own (old layout).
+ */
 export function testDialects(env: NodeJS.ProcessEnv = process.env): TestDialect[] {
   const mssqlUrl = env.MSSQL_TEST_URL?.trim();
   return [
     { kind: 'sqlite', available: true, open: openTestSqlite },
+    { kind: 'mssql', available: Boolean(mssqlUrl), open: () => openTestMssql(mssqlUrl!, false) },
     {
       kind: 'mssql',
+      layout: 'token tables in their own schema',
       available: Boolean(mssqlUrl),
-      open: () => openTestMssql(mssqlUrl!),
+      open: () => openTestMssql(mssqlUrl!, true),
     },
   ];
 }
@@ -128,9 +145,10 @@ export function recordingMssqlHandle(
  */
 export function describeContract(name: string, suite: (db: () => TestDatabase) => void): void {
   for (const dialect of testDialects()) {
+    const engine = dialect.layout ? `${dialect.kind} (${dialect.layout})` : dialect.kind;
     const title = dialect.available
-      ? `${dialect.kind}: ${name}`
-      : `${dialect.kind}: ${name} (skipped: set MSSQL_TEST_URL to run it against SQL Server)`;
+      ? `${engine}: ${name}`
+      : `${engine}: ${name} (skipped: set MSSQL_TEST_URL to run it against SQL Server)`;
     describe.skipIf(!dialect.available)(title, () => {
       let current: TestDatabase | undefined;
       beforeAll(async () => {
