@@ -5,6 +5,8 @@ import type { ServerDeps } from './server-deps.ts';
 export interface AppEnv {
   Variables: {
     requestId: string;
+    /** When the request arrived (epoch ms): an extraction's deadline counts from here. */
+    receivedAt: number;
     deps: ServerDeps;
     auth: AuthState;
   };

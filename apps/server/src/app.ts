@@ -28,6 +28,7 @@ export function createApp(deps: ServerDeps): Hono<AppEnv> {
   app.use(requestId({ headerName: 'X-Request-Id', limitLength: 64 }));
   app.use(async (c, next) => {
     c.set('deps', deps);
+    c.set('receivedAt', Date.now());
     const started = performance.now();
     deps.active.value += 1;
     try {
@@ -130,7 +131,12 @@ export function createApp(deps: ServerDeps): Hono<AppEnv> {
     trpcServer({
       router: appRouter,
       endpoint: '/trpc',
-      createContext: (_opts, c) => ({ deps, requestId: c.get('requestId') as string, auth: c.get('auth') }),
+      createContext: (_opts, c) => ({
+        deps,
+        requestId: c.get('requestId') as string,
+        receivedAt: c.get('receivedAt') as number,
+        auth: c.get('auth'),
+      }),
       responseMeta: ({ errors }) => {
         const retry = errors.map((e) => toAppError(e).retryAfterSeconds).find((s) => s !== undefined);
         return retry === undefined ? {} : { headers: new Headers({ 'Retry-After': String(retry) }) };

@@ -30,6 +30,7 @@ export interface ServerConfig {
     maxDelayMs: number;
     attemptTimeoutMs: number;
     deadlineMs: number;
+    minDispatchMs: number;
     cacheTtlMs: number;
     cacheMaxEntries: number;
   };
@@ -77,6 +78,7 @@ const EnvSchema = z.object({
   GEMINI_MAX_DELAY_MS: int(0, 300_000, 30_000),
   GEMINI_ATTEMPT_TIMEOUT_MS: int(100, 600_000, 60_000),
   REQUEST_DEADLINE_MS: int(100, 1_800_000, 120_000),
+  MIN_DISPATCH_MS: int(0, 1_800_000, 2000),
   CACHE_TTL_SECONDS: int(0, 30 * 86_400, 3600),
   CACHE_MAX_ENTRIES: int(0, 1_000_000, 500),
   COMPANY_CONCURRENCY: int(1, 10_000, 8),
@@ -109,6 +111,12 @@ export function loadConfig(env: NodeJS.ProcessEnv): ServerConfig {
       `RESERVATION_TTL_SECONDS (${e.RESERVATION_TTL_SECONDS}) must be longer than REQUEST_DEADLINE_MS (${e.REQUEST_DEADLINE_MS} ms) plus a second`,
     );
   }
+  if (e.MIN_DISPATCH_MS >= e.REQUEST_DEADLINE_MS) {
+    // No request could ever leave enough of its deadline to call the provider.
+    throw new ConfigError(
+      `MIN_DISPATCH_MS (${e.MIN_DISPATCH_MS} ms) must be shorter than REQUEST_DEADLINE_MS (${e.REQUEST_DEADLINE_MS} ms)`,
+    );
+  }
   try {
     return {
       nodeEnv: e.NODE_ENV,
@@ -134,6 +142,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ServerConfig {
         maxDelayMs: e.GEMINI_MAX_DELAY_MS,
         attemptTimeoutMs: e.GEMINI_ATTEMPT_TIMEOUT_MS,
         deadlineMs: e.REQUEST_DEADLINE_MS,
+        minDispatchMs: e.MIN_DISPATCH_MS,
         cacheTtlMs: e.CACHE_TTL_SECONDS * 1000,
         cacheMaxEntries: e.CACHE_MAX_ENTRIES,
       },

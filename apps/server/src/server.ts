@@ -94,6 +94,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     maxOutputTokens: config.ledger.maxOutputTokens,
     thinkingBudget: config.gemini.thinkingBudget,
   });
+  const metrics = createMetrics();
   const core: ExtractionDeps = {
     db,
     vault: createKeyVault(masterKeys),
@@ -101,6 +102,10 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     now: () => new Date(),
     ledger,
     runtime: createExtractionRuntime(model, { ...DEFAULT_EXTRACTION_OPTIONS, ...config.extraction }),
+    observer: {
+      databaseWait: (ms) => metrics.dbWait.observe({}, ms / 1000),
+      refusedBeforeDispatch: (cause) => metrics.refusedBeforeDispatch.inc({ cause }),
+    },
   };
   // Releases holds left by a crashed process before serving, then keeps sweeping.
   const sweeper = startLedgerSweeper(core, config.ledger.sweepIntervalMs);
@@ -110,7 +115,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     config,
     adminKey: admin.key,
     version: VERSION,
-    metrics: createMetrics(),
+    metrics,
     logSink,
     inFlight: new Map(),
     draining: { value: false },

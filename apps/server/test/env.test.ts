@@ -16,6 +16,8 @@ describe('configuration', () => {
       maxRetries: 3,
       initialDelayMs: 1000,
       maxDelayMs: 30_000,
+      deadlineMs: 120_000,
+      minDispatchMs: 2000,
     });
   });
 
@@ -28,6 +30,14 @@ describe('configuration', () => {
       /RESERVATION_TTL_SECONDS \(60\) must be longer than REQUEST_DEADLINE_MS/,
     ],
     [{ DB_TOKEN_SCHEMA: 'x; DROP' }, /DB_TOKEN_SCHEMA must be a plain SQL identifier/],
+    [
+      { REQUEST_DEADLINE_MS: '5000', MIN_DISPATCH_MS: '5000' },
+      /MIN_DISPATCH_MS \(5000 ms\) must be shorter than REQUEST_DEADLINE_MS \(5000 ms\)/,
+    ],
+    [
+      { REQUEST_DEADLINE_MS: '1500' },
+      /MIN_DISPATCH_MS \(2000 ms\) must be shorter than REQUEST_DEADLINE_MS \(1500 ms\)/,
+    ],
   ])('refuses %j with a clear message', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

@@ -2,6 +2,7 @@ export * from './clients/client-keys.ts';
 export type { Actor, CoreDeps } from './core-deps.ts';
 export * from './errors/domain-error.ts';
 export * from './extraction/classify-failure.ts';
+export type { ExtractionObserver, WaitCause } from './extraction/dispatch-time.ts';
 export * from './extraction/extract-invoice.ts';
 export * from './extraction/extraction-options.ts';
 export * from './extraction/extraction-result.ts';

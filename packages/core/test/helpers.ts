@@ -11,7 +11,7 @@ export function fakeKey(label: string): string {
 }
 
 export interface TestCore extends CoreDeps {
-  database: TestDatabase;
+  database: TestDatabase & { filename: string };
   records: LogRecord[];
   /** Moves the test clock. */
   advance(ms: number): void;

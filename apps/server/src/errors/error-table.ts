@@ -43,6 +43,8 @@ export const ERROR_TABLE = {
   PROVIDER_UNAVAILABLE: { status: 503, trpc: 'SERVICE_UNAVAILABLE' },
   PROVIDER_TIMEOUT: { status: 504, trpc: 'GATEWAY_TIMEOUT' },
   PROVIDER_REJECTED: { status: 502, trpc: 'BAD_GATEWAY' },
+  // The gateway, not the provider, ran out of time (a slow database or upload): 503 + Retry-After, not 504.
+  DEADLINE_BEFORE_DISPATCH: { status: 503, trpc: 'SERVICE_UNAVAILABLE' },
   IDEMPOTENCY_CONFLICT: { status: 409, trpc: 'CONFLICT' },
   UNAUTHORIZED: { status: 401, trpc: 'UNAUTHORIZED' },
   FORBIDDEN: { status: 403, trpc: 'FORBIDDEN' },

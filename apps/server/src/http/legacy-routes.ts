@@ -64,6 +64,7 @@ export function legacyRoutes(): Hono<AppEnv> {
       throw new ServerError('VALIDATION_ERROR', 'file is required when extractFromLink=0');
     const result = await runExtraction(deps, c.get('auth'), {
       requestId: c.get('requestId'),
+      receivedAt: c.get('receivedAt'),
       companyId,
       username,
       // The old precedence: Division, then division-like fields, then branch.

@@ -242,6 +242,7 @@ export function restRoutes(): Hono<AppEnv> {
       const caller = createCaller({
         deps: c.get('deps'),
         requestId: c.get('requestId'),
+        receivedAt: c.get('receivedAt'),
         auth: c.get('auth'),
       }) as unknown as Record<string, Record<string, (input?: unknown) => Promise<unknown>>>;
       const [group, name] = r.procedure.split('.') as [string, string];
@@ -263,6 +264,7 @@ export function restRoutes(): Hono<AppEnv> {
     // runExtraction checks the credential against the company, as for every other route.
     const result = await runExtraction(c.get('deps'), c.get('auth'), {
       requestId: c.get('requestId'),
+      receivedAt: c.get('receivedAt'),
       companyId,
       username: text('username'),
       branch: text('branch'),

@@ -78,6 +78,15 @@ export function createMetrics() {
     ),
     retries: new Counter('igw_provider_failed_attempts_total', 'Failed provider attempts by error code'),
     tokens: new Counter('igw_tokens_charged_total', 'Tokens charged by company and key hint'),
+    dbWait: new Histogram(
+      'igw_db_wait_seconds',
+      'Time spent acquiring a key (database reads and the hold, lock waits included) before a provider call',
+      [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    ),
+    refusedBeforeDispatch: new Counter(
+      'igw_refused_before_dispatch_total',
+      'Requests refused before a provider call because too little of the deadline was left, by where the time went',
+    ),
   };
 }
 

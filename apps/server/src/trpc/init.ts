@@ -10,6 +10,8 @@ import type { ServerDeps } from '../server-deps.ts';
 export interface TrpcContext {
   deps: ServerDeps;
   requestId: string;
+  /** When the request arrived (epoch ms): an extraction's deadline counts from here. */
+  receivedAt: number;
   auth: AuthState;
 }
 

@@ -27,6 +27,8 @@ export const DOMAIN_ERROR_CODES = [
   'PROVIDER_UNAVAILABLE',
   'PROVIDER_TIMEOUT',
   'PROVIDER_REJECTED',
+  /** Too little of the deadline left to call the provider (spent on the database, the upload, earlier attempts): never charged. */
+  'DEADLINE_BEFORE_DISPATCH',
   'IDEMPOTENCY_CONFLICT',
 ] as const;
 

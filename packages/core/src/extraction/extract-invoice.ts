@@ -3,11 +3,19 @@ import { insertRetryAttempts } from '@invoicegw/db';
 import { DelegateBackoff, handleWhen, retry } from 'cockatiel';
 import type { CoreDeps } from '../core-deps.ts';
 import { DomainError } from '../errors/domain-error.ts';
-import { acquireKey, type KeyLease, normaliseCompanyId } from '../ledger/acquire-key.ts';
+import { type KeyLease, normaliseCompanyId } from '../ledger/acquire-key.ts';
 import { coolDownKey, markKeyInvalid } from '../ledger/key-status.ts';
 import { estimateTokens } from '../ledger/ledger-options.ts';
 import { releaseLease, settleLease, type UsageReport } from '../ledger/settle-lease.ts';
 import { classifyFailure, type Failure } from './classify-failure.ts';
+import {
+  acquireTimed,
+  deadlineBeforeDispatch,
+  type ExtractionObserver,
+  leavesRoom,
+  type RequestClock,
+  startClock,
+} from './dispatch-time.ts';
 import { backoffDelay, nextPacificMidnight } from './extraction-options.ts';
 import type { AttemptInfo, ExtractionResult } from './extraction-result.ts';
 import type { ExtractionRuntime } from './extraction-runtime.ts';
@@ -19,6 +27,7 @@ import { type UploadedFile, type ValidatedFile, validateUpload } from './validat
 
 export interface ExtractionDeps extends CoreDeps {
   runtime: ExtractionRuntime;
+  observer?: ExtractionObserver | undefined;
 }
 
 export interface ExtractionInput {
@@ -30,6 +39,8 @@ export interface ExtractionInput {
   branch?: string | undefined;
   file: UploadedFile;
   idempotencyKey?: string | undefined;
+  /** When the request reached the server (epoch ms); the deadline counts from here. Default: now. */
+  receivedAt?: number | undefined;
 }
 
 const LOGGER = 'extraction';
@@ -63,7 +74,8 @@ export async function extractInvoice(
     log('WARNING', `Upload refused: ${(error as Error).message}`, { code: (error as DomainError).code });
     throw error;
   }
-  const run = () => extractValidated(deps, { ...input, companyId }, file, log);
+  const receivedAt = input.receivedAt ?? Date.now();
+  const run = () => extractValidated(deps, { ...input, companyId, receivedAt }, file, log);
   if (!input.idempotencyKey) return run();
   const { result, replayed } = await deps.runtime.idempotency.run(
     companyId,
@@ -111,7 +123,7 @@ interface RequestState {
   retriesUsed: number;
   failovers: number;
   invalidOutputRetried: boolean;
-  deadline: number;
+  clock: RequestClock;
 }
 
 async function callUnderPolicy(
@@ -129,7 +141,7 @@ async function callUnderPolicy(
     retriesUsed: 0,
     failovers: 0,
     invalidOutputRetried: false,
-    deadline: Date.now() + runtime.options.deadlineMs,
+    clock: startClock(input.receivedAt ?? Date.now(), runtime.options.deadlineMs),
   };
   // Our retry loop is the only one (the SDK's retries stay off). Attempts are bounded by the
   // counters in RequestState; maxAttempts is only a backstop.
@@ -169,14 +181,29 @@ async function attempt(
   log: Log,
 ): Promise<ExtractionResult> {
   const { runtime } = deps;
-  state.lease ??= await acquireKey(deps, {
-    companyId: input.companyId,
-    requestId: input.requestId,
-    tokens,
-    exclude: state.exclude,
-  });
+  state.lease ??= await acquireTimed(
+    deps,
+    state.clock,
+    { companyId: input.companyId, requestId: input.requestId, tokens, exclude: state.exclude },
+    log,
+  );
   const lease = state.lease;
   const number = state.attempts.length + 1;
+  if (!leavesRoom(state.clock, runtime.options.minDispatchMs)) {
+    // Not called: callUnderPolicy's catch gives the hold back.
+    const { cause, error } = deadlineBeforeDispatch(state.clock, runtime.options.minDispatchMs);
+    recordAttempt(
+      state,
+      lease,
+      number,
+      input,
+      { code: error.code, httpStatus: null, message: error.message },
+      false,
+      0,
+    );
+    deps.observer?.refusedBeforeDispatch(cause);
+    throw error;
+  }
   const started = performance.now();
   let reply: ModelReply;
   try {
@@ -186,7 +213,10 @@ async function attempt(
           apiKey: lease.apiKey,
           file,
           // Never past the request's deadline, so a hold cannot outlive what it was sized for.
-          signal: AbortSignal.any([signal, AbortSignal.timeout(Math.max(1, state.deadline - Date.now()))]),
+          signal: AbortSignal.any([
+            signal,
+            AbortSignal.timeout(Math.max(1, state.clock.deadline - Date.now())),
+          ]),
           requestId: input.requestId,
         }),
       ),
@@ -220,7 +250,7 @@ async function attempt(
   if (!parsed) {
     state.lease = undefined;
     await settleLease(deps, lease, { ...call, usage: reply.usage, outcome: 'invalid_output' });
-    const again = !state.invalidOutputRetried && Date.now() < state.deadline;
+    const again = !state.invalidOutputRetried && leavesRoom(state.clock, runtime.options.minDispatchMs);
     state.invalidOutputRetried = true;
     const failure = {
       code: 'INVALID_MODEL_OUTPUT',
@@ -353,7 +383,8 @@ async function onFailure(
     // The attempt is recorded first: bookkeeping that fails below must not lose it.
     state.lease = undefined;
     state.exclude.add(lease.tokenId);
-    const failover = state.failovers < options.maxKeyFailovers && Date.now() < state.deadline;
+    const failover =
+      state.failovers < options.maxKeyFailovers && leavesRoom(state.clock, options.minDispatchMs);
     recordAttempt(state, lease, number, input, failure, failover, 0);
     log(
       'WARNING',
@@ -393,7 +424,10 @@ async function onFailure(
   const delay = retryable
     ? Math.max(backoffDelay(options, state.retriesUsed, deps.runtime.random), failure.retryAfterMs ?? 0)
     : 0;
-  const again = retryable && state.retriesUsed < options.maxRetries && Date.now() + delay < state.deadline;
+  const again =
+    retryable &&
+    state.retriesUsed < options.maxRetries &&
+    leavesRoom(state.clock, options.minDispatchMs, delay);
   recordAttempt(state, lease, number, input, failure, again, again ? delay : 0);
   log(
     'WARNING',

@@ -10,6 +10,8 @@ export interface ExtractionOptions {
   attemptTimeoutMs: number;
   /** The whole request, retries and waits included, may take this long. */
   deadlineMs: number;
+  /** No provider call (first, retry or failover) starts with less of the deadline left than this. */
+  minDispatchMs: number;
   /** How many times a request may move to another key of its company. */
   maxKeyFailovers: number;
   breakerConsecutiveFailures: number;
@@ -29,6 +31,7 @@ export const DEFAULT_EXTRACTION_OPTIONS: ExtractionOptions = {
   maxDelayMs: 30_000,
   attemptTimeoutMs: 60_000,
   deadlineMs: 120_000,
+  minDispatchMs: 2000,
   maxKeyFailovers: 3,
   breakerConsecutiveFailures: 5,
   breakerHalfOpenAfterMs: 30_000,

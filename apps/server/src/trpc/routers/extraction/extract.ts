@@ -44,6 +44,7 @@ export const ExtractFormSchema = z.instanceof(FormData).transform((form, ctx) =>
 export const extract = extractionProcedure.input(ExtractFormSchema).mutation(async ({ ctx, input }) =>
   runExtraction(ctx.deps, ctx.auth, {
     requestId: ctx.requestId,
+    receivedAt: ctx.receivedAt,
     companyId: input.companyId,
     username: input.username,
     branch: input.branch,
