@@ -111,6 +111,12 @@ export function loadConfig(env: NodeJS.ProcessEnv): ServerConfig {
       `RESERVATION_TTL_SECONDS (${e.RESERVATION_TTL_SECONDS}) must be longer than REQUEST_DEADLINE_MS (${e.REQUEST_DEADLINE_MS} ms) plus a second`,
     );
   }
+  if (e.RESERVATION_TTL_SECONDS * 1000 <= e.GEMINI_ATTEMPT_TIMEOUT_MS + 1000) {
+    // One attempt alone must not outlive its hold either, whatever the deadline says.
+    throw new ConfigError(
+      `RESERVATION_TTL_SECONDS (${e.RESERVATION_TTL_SECONDS}) must be longer than GEMINI_ATTEMPT_TIMEOUT_MS (${e.GEMINI_ATTEMPT_TIMEOUT_MS} ms) plus a second`,
+    );
+  }
   if (e.MIN_DISPATCH_MS >= e.REQUEST_DEADLINE_MS) {
     // No request could ever leave enough of its deadline to call the provider.
     throw new ConfigError(

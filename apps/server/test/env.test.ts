@@ -29,6 +29,11 @@ describe('configuration', () => {
       { RESERVATION_TTL_SECONDS: '60' },
       /RESERVATION_TTL_SECONDS \(60\) must be longer than REQUEST_DEADLINE_MS/,
     ],
+    [
+      // The measured hole: a 30 s attempt on a 20 s hold, with a short deadline that looked safe.
+      { RESERVATION_TTL_SECONDS: '20', REQUEST_DEADLINE_MS: '8000', GEMINI_ATTEMPT_TIMEOUT_MS: '30000' },
+      /RESERVATION_TTL_SECONDS \(20\) must be longer than GEMINI_ATTEMPT_TIMEOUT_MS \(30000 ms\)/,
+    ],
     [{ DB_TOKEN_SCHEMA: 'x; DROP' }, /DB_TOKEN_SCHEMA must be a plain SQL identifier/],
     [
       { REQUEST_DEADLINE_MS: '5000', MIN_DISPATCH_MS: '5000' },

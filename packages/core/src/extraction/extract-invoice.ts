@@ -8,6 +8,7 @@ import { coolDownKey, markKeyInvalid } from '../ledger/key-status.ts';
 import { estimateTokens } from '../ledger/ledger-options.ts';
 import { releaseLease, settleLease, type UsageReport } from '../ledger/settle-lease.ts';
 import { classifyFailure, type Failure } from './classify-failure.ts';
+import { deadlineSignal } from './deadline-signal.ts';
 import {
   acquireTimed,
   deadlineBeforeDispatch,
@@ -208,18 +209,20 @@ async function attempt(
   let reply: ModelReply;
   try {
     reply = await runtime.breakerFor(lease.tokenId).execute(() =>
-      runtime.attemptTimeout.execute(({ signal }) =>
-        runtime.model.generate({
-          apiKey: lease.apiKey,
-          file,
-          // Never past the request's deadline, so a hold cannot outlive what it was sized for.
-          signal: AbortSignal.any([
-            signal,
-            AbortSignal.timeout(Math.max(1, state.clock.deadline - Date.now())),
-          ]),
-          requestId: input.requestId,
-        }),
-      ),
+      runtime.attemptTimeout.execute(async ({ signal }) => {
+        // Never past the request's deadline, so a hold cannot outlive what it was sized for.
+        const bounded = deadlineSignal(signal, state.clock.deadline);
+        try {
+          return await runtime.model.generate({
+            apiKey: lease.apiKey,
+            file,
+            signal: bounded.signal,
+            requestId: input.requestId,
+          });
+        } finally {
+          bounded.dispose();
+        }
+      }),
     );
   } catch (error) {
     return onFailure(deps, input, state, lease, number, classifyFailure(error, lease.apiKey), log);

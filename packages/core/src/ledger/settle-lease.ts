@@ -108,12 +108,22 @@ async function afterCharge(deps: CoreDeps, lease: KeyLease, result: SettleResult
   const key = { tokenId: lease.tokenId, companyId: lease.companyId };
   const fields = { tokenId: lease.tokenId, companyId: lease.companyId, requestId: lease.requestId };
   const remaining = result.totalTokenLimit - result.usedTokens;
+  // Both should be impossible (holds are upper bounds; attempts end before their hold's TTL).
+  // The truth is charged either way, and an operator must hear of it.
   if (result.charged > lease.reservedTokens) {
     deps.logger.log(
-      'WARNING',
+      'ERROR',
       'token-ledger',
-      `Call charged ${result.charged} tokens, more than the ${lease.reservedTokens} reserved`,
-      fields,
+      `Request ${lease.requestId} on key ${lease.keyHint} (token ${lease.tokenId}) was charged ${result.charged} tokens, more than the ${lease.reservedTokens} it held`,
+      { ...fields, charged: result.charged, held: lease.reservedTokens },
+    );
+  }
+  if (result.released === 0 && result.charged > 0) {
+    deps.logger.log(
+      'ERROR',
+      'token-ledger',
+      `Request ${lease.requestId} on key ${lease.keyHint} (token ${lease.tokenId}) settled after its hold was swept; its ${result.charged} tokens were charged anyway`,
+      { ...fields, charged: result.charged },
     );
   }
   if (remaining < minimalRequestTokens(deps.ledger)) {
