@@ -3,13 +3,13 @@ import { countOpenReservations } from '@invoicegw/db';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
-import { requestId } from 'hono/request-id';
 import { routePath } from 'hono/route';
 import type { AppEnv } from './app-env.ts';
-import { ServerError, toAppError } from './errors/error-table.ts';
-import { errorResponse } from './http/error-response.ts';
+import { databaseFailureText, ServerError, toAppError } from './errors/error-table.ts';
+import { describeError, errorResponse, logFailure, requestLabel } from './http/error-response.ts';
 import { legacyRoutes } from './http/legacy-routes.ts';
 import { docsPage, openApiDocument } from './http/openapi.ts';
+import { CLIENT_REQUEST_ID_HEADER, clientRequestIdOf, serverRequestId } from './http/request-id.ts';
 import { requireAdmin } from './http/require-admin.ts';
 import { resolveAuth } from './http/resolve-auth.ts';
 import { restRoutes } from './http/rest-routes.ts';
@@ -25,7 +25,7 @@ export function createApp(deps: ServerDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const doc = openApiDocument(deps.version);
 
-  app.use(requestId({ headerName: 'X-Request-Id', limitLength: 64 }));
+  app.use(serverRequestId);
   app.use(async (c, next) => {
     c.set('deps', deps);
     c.set('receivedAt', Date.now());
@@ -43,9 +43,10 @@ export function createApp(deps: ServerDeps): Hono<AppEnv> {
     deps.core.logger.log(
       c.res.status >= 500 ? 'ERROR' : 'INFO',
       'http',
-      `${c.req.method} ${c.req.path} ${c.res.status} ${Math.round(seconds * 1000)}ms`,
+      `${requestLabel(c)} ${c.res.status} ${Math.round(seconds * 1000)}ms`,
       {
         requestId: c.get('requestId'),
+        ...clientRequestIdOf(c),
       },
     );
   });
@@ -61,6 +62,7 @@ export function createApp(deps: ServerDeps): Hono<AppEnv> {
         'X-Request-Id',
         'X-Actor',
       ],
+      exposeHeaders: ['X-Request-Id', CLIENT_REQUEST_ID_HEADER, 'Retry-After'],
     }),
   );
   app.use(async (c, next) => {
@@ -134,19 +136,25 @@ export function createApp(deps: ServerDeps): Hono<AppEnv> {
       createContext: (_opts, c) => ({
         deps,
         requestId: c.get('requestId') as string,
+        ...clientRequestIdOf(c),
         receivedAt: c.get('receivedAt') as number,
         auth: c.get('auth'),
+        idempotencyKey: c.req.header('idempotency-key'),
       }),
       responseMeta: ({ errors }) => {
         const retry = errors.map((e) => toAppError(e).retryAfterSeconds).find((s) => s !== undefined);
         return retry === undefined ? {} : { headers: new Headers({ 'Retry-After': String(retry) }) };
       },
-      onError: ({ error, path }) => {
-        const app = toAppError(error);
-        if (app.code === 'INTERNAL')
-          deps.core.logger.log('ERROR', 'trpc', `Unexpected error in ${path}: ${error.message}`, {
-            exception: error.stack,
-          });
+      onError: ({ error, path, ctx }) => {
+        const dbText = databaseFailureText(error);
+        if (dbText !== undefined)
+          deps.core.logger.log('ERROR', 'database', `Database failure in ${path}: ${dbText}`, {});
+        // Refused input is a WARNING without a stack; only our own failures are ERRORs.
+        const context = ctx as { requestId?: string; clientRequestId?: string } | undefined;
+        logFailure(deps.core.logger, { logger: 'trpc', at: `trpc ${path}` }, error, describeError(error), {
+          ...(context?.requestId ? { requestId: context.requestId } : {}),
+          ...(context?.clientRequestId ? { clientRequestId: context.clientRequestId } : {}),
+        });
       },
     }),
   );
@@ -155,19 +163,22 @@ export function createApp(deps: ServerDeps): Hono<AppEnv> {
     errorResponse(c, new ServerError('NOT_FOUND', `No route for ${c.req.method} ${c.req.path}`)),
   );
   app.onError((error, c) => {
-    const appError = toAppError(error);
-    if (appError.code === 'INTERNAL') {
+    const appError = describeError(error, deps.core.redact);
+    const dbText = databaseFailureText(error);
+    if (dbText !== undefined)
       deps.core.logger.log(
         'ERROR',
-        'http',
-        `Unexpected error on ${c.req.method} ${c.req.path}: ${error.message}`,
+        'database',
+        `Database failure on ${c.req.method} ${c.req.path}: ${dbText}`,
         {
           requestId: c.get('requestId'),
-          exception: error.stack,
         },
       );
-    }
-    return errorResponse(c, error);
+    logFailure(deps.core.logger, { logger: 'http', at: requestLabel(c) }, error, appError, {
+      requestId: c.get('requestId'),
+      ...clientRequestIdOf(c),
+    });
+    return errorResponse(c, error, appError);
   });
   return app;
 }

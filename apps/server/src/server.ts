@@ -7,6 +7,7 @@ import {
   createExtractionRuntime,
   createGeminiModel,
   createKeyVault,
+  createRedactor,
   DEFAULT_EXTRACTION_OPTIONS,
   type ExtractionDeps,
   type Logger,
@@ -26,6 +27,7 @@ import { loadAdminKey } from './auth/admin-key.ts';
 import type { ServerConfig } from './env.ts';
 import { createConsoleLogger } from './logging/console-logger.ts';
 import { createDbLogSink, fanOut } from './logging/db-log-sink.ts';
+import { redactingLogger } from './logging/redact.ts';
 import { createMetrics } from './metrics/metrics.ts';
 import type { ServerDeps } from './server-deps.ts';
 
@@ -78,7 +80,18 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const { applied } = await migrate(opened);
   const db = options.wrapDb ? options.wrapDb(opened) : opened;
   const logSink = createDbLogSink({ db, maxQueue: config.logQueueMax });
-  const logger = fanOut(consoleLogger, logSink);
+  // The process's own secrets, masked wherever text is stored or shown (logs, audit, errors).
+  const redact = createRedactor([
+    admin.key,
+    config.encryption.key,
+    ...(config.encryption.previous ?? '').split(','),
+    ...[masterKeys.current, ...masterKeys.previous].flatMap((k) => [
+      k.toString('hex'),
+      k.toString('base64'),
+      k.toString('base64url'),
+    ]),
+  ]);
+  const logger = redactingLogger(fanOut(consoleLogger, logSink), redact);
   logger.log(
     'INFO',
     'startup',
@@ -101,6 +114,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     logger,
     now: () => new Date(),
     ledger,
+    redact,
     runtime: createExtractionRuntime(model, { ...DEFAULT_EXTRACTION_OPTIONS, ...config.extraction }),
     observer: {
       databaseWait: (ms) => metrics.dbWait.observe({}, ms / 1000),

@@ -1,6 +1,7 @@
 import type { DbHandle } from '@invoicegw/db';
 import type { LedgerOptions } from './ledger/ledger-options.ts';
 import type { Logger } from './logging/logger.ts';
+import type { Redact } from './logging/redact-secrets.ts';
 import type { KeyVault } from './vault/key-vault.ts';
 
 /** What every domain operation receives: passed in, never imported as a singleton. */
@@ -10,6 +11,11 @@ export interface CoreDeps {
   logger: Logger;
   now: () => Date;
   ledger: LedgerOptions;
+  /**
+   * Masks secrets in text that is stored or shown (audit actor and reason, status reasons).
+   * Default: the pattern-only `redactSecrets`; the server adds its admin and master keys.
+   */
+  redact?: Redact | undefined;
 }
 
 /** Who asked for a change, and why: recorded in AuditLog with every operation. */

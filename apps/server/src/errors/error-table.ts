@@ -92,6 +92,13 @@ function isDatabaseFailure(error: unknown): boolean {
   );
 }
 
+/** The database's own words for a failure, for the log only; undefined when it is not one. */
+export function databaseFailureText(error: unknown): string | undefined {
+  const cause = (error as { cause?: unknown })?.cause;
+  const inner = isDatabaseFailure(cause) ? cause : error;
+  return isDatabaseFailure(inner) ? String((inner as Error).message) : undefined;
+}
+
 /** Any thrown value → what callers see. Unknown errors never show their text. */
 export function toAppError(error: unknown): AppError {
   const cause = (error as { cause?: unknown })?.cause;
@@ -114,7 +121,13 @@ export function toAppError(error: unknown): AppError {
     return build(inner.code, inner.message, inner.retryAfterSeconds, { ...inner.details });
   if (inner instanceof ServerError)
     return build(inner.code, inner.message, inner.options.retryAfterSeconds, inner.options.details);
-  if (isDatabaseFailure(inner))
-    return build('DATABASE_UNAVAILABLE', 'Database unavailable: please retry shortly', 5);
+  if (isDatabaseFailure(inner)) {
+    const cause = (inner as { code?: unknown }).code;
+    // The engine's code (SQLITE_READONLY, SQLITE_FILE_LOST, ETIMEOUT…) tells an operator what
+    // happened; its text stays in the log (it can name hosts and paths).
+    return typeof cause === 'string'
+      ? build('DATABASE_UNAVAILABLE', `Database unavailable (${cause}): please retry shortly`, 5, { cause })
+      : build('DATABASE_UNAVAILABLE', 'Database unavailable: please retry shortly', 5);
+  }
   return build('INTERNAL', 'Internal error');
 }

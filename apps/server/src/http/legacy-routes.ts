@@ -1,10 +1,19 @@
 import { Hono } from 'hono';
+import { z } from 'zod';
 import type { AppEnv } from '../app-env.ts';
 import { ServerError } from '../errors/error-table.ts';
 import { runExtraction } from '../extraction/run-extraction.ts';
+import {
+  formField,
+  IDEMPOTENCY_HEADER,
+  printableText,
+  UPLOAD_FIELD_ALIASES,
+  uploadFieldsOrThrow,
+} from '../extraction/upload-fields.ts';
 import { uploadedFile } from '../extraction/uploaded-file.ts';
 import { invalidateCache, readCacheStatus } from '../monitoring/cache-status.ts';
 import { readHealth } from '../monitoring/health.ts';
+import { logValidationFailure } from './error-response.ts';
 import { parseForm } from './parse-form.ts';
 import { requireAdmin } from './require-admin.ts';
 
@@ -22,25 +31,21 @@ export function legacyRoutes(): Hono<AppEnv> {
 
   app.get('/cache/status', (c) => c.json(readCacheStatus(c.get('deps'))));
 
-  app.post('/cache/invalidate', requireAdmin, (c) =>
-    c.json(invalidateCache(c.get('deps'), c.req.query('companyId') || undefined)),
-  );
+  app.post('/cache/invalidate', requireAdmin, (c) => {
+    const companyId = c.req.query('companyId')?.trim() || undefined;
+    // The same bound as the upload's companyID (the ZodError becomes a 400 VALIDATION_ERROR).
+    if (companyId !== undefined) z.object({ companyId: printableText(50) }).parse({ companyId });
+    return c.json(invalidateCache(c.get('deps'), companyId));
+  });
 
   app.post('/extract', async (c) => {
     const deps = c.get('deps');
     const form = await parseForm(c);
-    const field = (...names: string[]) => {
-      const lower = new Map(Object.entries(form).map(([k, v]) => [k.toLowerCase(), v]));
-      for (const n of names) {
-        const v = form[n] ?? lower.get(n.toLowerCase());
-        if (typeof v === 'string' && v.trim() !== '') return v.trim();
-      }
-      return undefined;
-    };
-    const companyId = field('companyID', 'companyId', 'company_id');
-    const username = field('username', 'userName', 'requestedBy');
+    const companyId = formField(form, UPLOAD_FIELD_ALIASES.companyId);
+    const username = formField(form, UPLOAD_FIELD_ALIASES.username);
     if (!companyId || !username) {
       const missing = [...(companyId ? [] : ['companyID']), ...(username ? [] : ['username'])];
+      logValidationFailure(c, `missing ${missing.join(', ')}`);
       return c.json(
         {
           status: 'error',
@@ -53,23 +58,20 @@ export function legacyRoutes(): Hono<AppEnv> {
         422,
       );
     }
-    if (field('extractFromLink') === '1') {
+    const fields = uploadFieldsOrThrow(form, c.req.header(IDEMPOTENCY_HEADER));
+    if (formField(form, ['extractFromLink'])?.value.trim() === '1') {
       throw new ServerError(
         'URL_MODE_UNSUPPORTED',
         'pdf_url is not supported: the server does not fetch URLs (upload the file instead)',
       );
     }
-    const file = form.file;
+    const file = form.get('file');
     if (!(file instanceof Blob))
       throw new ServerError('VALIDATION_ERROR', 'file is required when extractFromLink=0');
     const result = await runExtraction(deps, c.get('auth'), {
       requestId: c.get('requestId'),
       receivedAt: c.get('receivedAt'),
-      companyId,
-      username,
-      // The old precedence: Division, then division-like fields, then branch.
-      branch: field('Division', 'division', 'divisionname', 'branch', 'dept', 'department'),
-      idempotencyKey: c.req.header('idempotency-key') ?? field('idempotencyKey'),
+      ...fields,
       file: await uploadedFile(file),
     });
     const { data, ...meta } = result;

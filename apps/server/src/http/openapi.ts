@@ -1,5 +1,7 @@
+import { MAX_IDEMPOTENCY_KEY_LENGTH } from '@invoicegw/core';
 import { z } from 'zod';
 import { type AppErrorCode, ERROR_TABLE } from '../errors/error-table.ts';
+import { UPLOAD_FIELD_ALIASES } from '../extraction/upload-fields.ts';
 import { REST_ROUTES } from './rest-routes.ts';
 
 type Json = Record<string, unknown>;
@@ -8,6 +10,10 @@ function jsonSchema(schema: z.ZodType): Json {
   const { $schema: _, ...rest } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Json;
   return rest;
 }
+
+/** The other form names a field is read under (the one alias table), for the docs. */
+const aliasesOf = (field: keyof typeof UPLOAD_FIELD_ALIASES, shown: string) =>
+  UPLOAD_FIELD_ALIASES[field].filter((n) => n !== shown).join(', ');
 
 const ERROR_RESPONSE = {
   description: 'An error with a stable code',
@@ -73,7 +79,12 @@ export function openApiDocument(version: string): Json {
     tags: ['extraction'],
     security: [{ bearer: [] }, {}],
     parameters: [
-      { name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 200 } },
+      {
+        name: 'Idempotency-Key',
+        in: 'header',
+        required: false,
+        schema: { type: 'string', maxLength: MAX_IDEMPOTENCY_KEY_LENGTH },
+      },
     ],
     requestBody: {
       required: true,
@@ -88,10 +99,27 @@ export function openApiDocument(version: string): Json {
                 contentMediaType: 'application/octet-stream',
                 description: 'PDF, PNG, JPEG, WEBP, HEIC or HEIF',
               },
-              [companyField]: { type: 'string', maxLength: 50 },
-              username: { type: 'string' },
-              branch: { type: 'string' },
-              ...(companyField === 'companyID' ? { Division: { type: 'string' } } : {}),
+              [companyField]: {
+                type: 'string',
+                maxLength: 50,
+                description: `Also read as ${aliasesOf('companyId', companyField)}`,
+              },
+              username: {
+                type: 'string',
+                maxLength: 200,
+                description: `Also read as ${aliasesOf('username', 'username')}`,
+              },
+              branch: {
+                type: 'string',
+                maxLength: 200,
+                description: `Division wins over branch; also read as ${aliasesOf('branch', 'branch')}`,
+              },
+              ...(companyField === 'companyID' ? { Division: { type: 'string', maxLength: 200 } } : {}),
+              idempotencyKey: {
+                type: 'string',
+                maxLength: MAX_IDEMPOTENCY_KEY_LENGTH,
+                description: 'The Idempotency-Key header wins over this field',
+              },
             },
           },
         },

@@ -1,14 +1,14 @@
 import type { Context } from 'hono';
 import { ServerError } from '../errors/error-table.ts';
 
-/** The multipart body, or a 400 that says it could not be read (never a 500). */
-export async function parseForm(c: Context): Promise<Record<string, string | File>> {
+/** The multipart (or urlencoded) body, or a 400 that says it could not be read (never a 500). */
+export async function parseForm(c: Context): Promise<FormData> {
   const type = c.req.header('content-type') ?? '';
   if (!/^multipart\/form-data|^application\/x-www-form-urlencoded/i.test(type)) {
     throw new ServerError('VALIDATION_ERROR', 'Send the upload as multipart/form-data');
   }
   try {
-    return (await c.req.parseBody({ all: false })) as Record<string, string | File>;
+    return await c.req.formData();
   } catch {
     throw new ServerError(
       'VALIDATION_ERROR',

@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { AppEnv } from '../app-env.ts';
 import { ServerError } from '../errors/error-table.ts';
 import { runExtraction } from '../extraction/run-extraction.ts';
+import { IDEMPOTENCY_HEADER, uploadFieldsOrThrow } from '../extraction/upload-fields.ts';
 import { uploadedFile } from '../extraction/uploaded-file.ts';
 import type { TrpcContext } from '../trpc/init.ts';
 import { appRouter } from '../trpc/router.ts';
@@ -253,22 +254,14 @@ export function restRoutes(): Hono<AppEnv> {
   // Uploads are multipart, which tRPC's JSON-over-REST cannot carry: one hand-written route.
   app.post('/v1/extract', async (c) => {
     const form = await parseForm(c);
-    const file = form.file;
-    const text = (name: string) =>
-      typeof form[name] === 'string' && (form[name] as string).trim()
-        ? (form[name] as string).trim()
-        : undefined;
-    const companyId = text('companyId') ?? text('companyID');
-    if (!companyId) throw new ServerError('VALIDATION_ERROR', 'companyId is required');
+    const fields = uploadFieldsOrThrow(form, c.req.header(IDEMPOTENCY_HEADER));
+    const file = form.get('file');
     if (!(file instanceof Blob)) throw new ServerError('VALIDATION_ERROR', 'file is required');
     // runExtraction checks the credential against the company, as for every other route.
     const result = await runExtraction(c.get('deps'), c.get('auth'), {
       requestId: c.get('requestId'),
       receivedAt: c.get('receivedAt'),
-      companyId,
-      username: text('username'),
-      branch: text('branch'),
-      idempotencyKey: c.req.header('idempotency-key') ?? text('idempotencyKey'),
+      ...fields,
       file: await uploadedFile(file),
     });
     return c.json(result);

@@ -1,8 +1,14 @@
 import type { LogFields, Logger, LogLevel } from '@invoicegw/core';
 import { type DbHandle, insertApplicationLogs, type NewApplicationLogRow } from '@invoicegw/db';
+import { consoleLine } from './console-logger.ts';
 import { redactFields, redactText } from './redact.ts';
 
 const RANK: Record<LogLevel, number> = { DEBUG: 10, INFO: 20, WARNING: 30, ERROR: 40, CRITICAL: 50 };
+/** Longest text a row keeps per column (the routes bound their input; this bounds everything else). */
+const MAX_MESSAGE = 8000;
+const MAX_DETAIL = 32_000;
+const cut = (text: string, max: number) =>
+  text.length > max ? `${text.slice(0, max)}…[${text.length - max} more characters]` : text;
 
 export interface LogSinkStats {
   queued: number;
@@ -33,7 +39,9 @@ export function createDbLogSink(options: {
 }): DbLogSink {
   const queue: Array<{ row: NewApplicationLogRow; echoed: boolean }> = [];
   const batchSize = options.batchSize ?? 200;
-  const stderr = options.stderr ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const write = options.stderr ?? ((line: string) => process.stderr.write(`${line}\n`));
+  // What reaches stderr is a console line too: one record, one line.
+  const stderr = (line: string) => write(consoleLine(line));
   const stats = { written: 0, dropped: 0, failedFlushes: 0 };
   let flushing: Promise<void> | undefined;
   let databaseDown = false;
@@ -92,14 +100,17 @@ export function createDbLogSink(options: {
           Timestamp: new Date(),
           LogLevel: level,
           Logger: logger,
-          Message: redactText(message),
-          Exception: typeof rest.exception === 'string' ? redactText(rest.exception) : null,
+          Message: cut(redactText(message), MAX_MESSAGE),
+          Exception: typeof rest.exception === 'string' ? cut(redactText(rest.exception), MAX_DETAIL) : null,
           Module: logger,
           FunctionName: typeof rest.fn === 'string' ? rest.fn : null,
           LineNumber: null,
           RequestID: typeof requestId === 'string' ? requestId : null,
           CompanyID: typeof companyId === 'string' ? companyId : null,
-          Context: JSON.stringify({ ...(tokenId === undefined ? {} : { tokenId }), ...rest }),
+          Context: cut(
+            JSON.stringify({ ...(tokenId === undefined ? {} : { tokenId }), ...rest }),
+            MAX_DETAIL,
+          ),
         },
       });
     },

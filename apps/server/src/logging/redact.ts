@@ -1,32 +1,45 @@
 // Secrets never reach a log row: keys are masked in text, secret-named fields are dropped.
+import { type Logger, type Redact, redactSecrets } from '@invoicegw/core';
 
-const SECRET_TEXT = [
-  /AIza[0-9A-Za-z_-]{8,}/g, // Google API keys
-  /enc:v1:[0-9a-f]{8}:[A-Za-z0-9_:-]+/g, // sealed envelopes
-  /igw_ck_[A-Za-z0-9_-]{8,}/g, // client keys
-  /igw_admin_[A-Za-z0-9_-]{8,}/g, // generated admin keys
-  /(password|pwd)=([^;&\s]+)/gi, // connection strings
-];
 const SECRET_FIELD = /(api_?key|secret|password|pwd|authorization|master|admin_?key|client_?key|^key$)/i;
+/** Nested field values are walked this deep; deeper ones are stored as a marker. */
+const MAX_DEPTH = 6;
 
-export function redactText(text: string): string {
-  let out = text;
-  for (const pattern of SECRET_TEXT) {
-    out = out.replace(pattern, (match, name: string | undefined) =>
-      typeof name === 'string' && /password|pwd/i.test(name)
-        ? `${name}=[redacted]`
-        : `${match.slice(0, 4)}…[redacted]`,
-    );
+/** Key shapes (Google, client, admin, sealed envelopes) and connection-string passwords, masked. */
+export function redactText(text: string, redact: Redact = redactSecrets): string {
+  return redact(text);
+}
+
+function redactValue(value: unknown, redact: Redact, depth: number): unknown {
+  if (typeof value === 'string') return redact(value);
+  if (value === null || typeof value !== 'object') return value;
+  if (depth >= MAX_DEPTH) return '[nested]';
+  if (Array.isArray(value)) return value.map((v) => redactValue(v, redact, depth + 1));
+  if (value instanceof Date) return value;
+  return redactFields(value as Record<string, unknown>, redact, depth + 1);
+}
+
+export function redactFields(
+  fields: Record<string, unknown>,
+  redact: Redact = redactSecrets,
+  depth = 0,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(fields)) {
+    out[k] = SECRET_FIELD.test(k) ? '[redacted]' : redactValue(v, redact, depth);
   }
   return out;
 }
 
-export function redactFields(fields: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(fields)) {
-    if (SECRET_FIELD.test(k)) out[k] = '[redacted]';
-    else if (typeof v === 'string') out[k] = redactText(v);
-    else out[k] = v;
-  }
-  return out;
+/**
+ * Masks, before any sink sees a record, the secrets only this process knows (its admin and
+ * master keys) as well as every key shape: what the console, ApplicationLogs and the stderr
+ * echo receive is already clean.
+ */
+export function redactingLogger(inner: Logger, redact: Redact): Logger {
+  return {
+    log(level, logger, message, fields = {}) {
+      inner.log(level, logger, redact(message), redactFields(fields, redact));
+    },
+  };
 }

@@ -1,54 +1,30 @@
-import { type Actor, isDomainError } from '@invoicegw/core';
+import type { Actor } from '@invoicegw/core';
 import { initTRPC } from '@trpc/server';
-import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import { TRPC_ERROR_CODES_BY_KEY } from '@trpc/server/rpc';
-import { ZodError } from 'zod';
 import type { AuthState } from '../auth/auth-state.ts';
-import { ServerError, toAppError } from '../errors/error-table.ts';
+import { describeError } from '../http/error-response.ts';
+import { assertAdmin } from '../http/require-admin.ts';
 import type { ServerDeps } from '../server-deps.ts';
 
 export interface TrpcContext {
   deps: ServerDeps;
+  /** The server's own id for this request (never the client's X-Request-Id). */
   requestId: string;
+  /** The client's X-Request-Id, cleaned: a correlation field for logs. */
+  clientRequestId?: string | undefined;
   /** When the request arrived (epoch ms): an extraction's deadline counts from here. */
   receivedAt: number;
   auth: AuthState;
+  /** The Idempotency-Key header, for extraction.extract. */
+  idempotencyKey?: string | undefined;
 }
 
 const t = initTRPC.context<TrpcContext>().create({
   // Never send stacks; the error table decides code, status and message.
   isDev: false,
-  errorFormatter({ shape, error }) {
-    if (error.cause instanceof ZodError) {
-      return {
-        ...shape,
-        message: 'Invalid input',
-        data: {
-          ...shape.data,
-          appCode: 'VALIDATION_ERROR',
-          httpStatus: 400,
-          issues: error.cause.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
-        },
-      };
-    }
-    const cause = error.cause;
-    const ours = isDomainError(cause) || cause instanceof ServerError;
-    if (!ours && error.code !== 'INTERNAL_SERVER_ERROR') {
-      // tRPC's own refusals (unreadable body, wrong content type, unknown procedure) are the caller's.
-      const httpStatus = getHTTPStatusCodeFromError(error);
-      return {
-        ...shape,
-        message: error.message,
-        data: {
-          code: error.code,
-          httpStatus,
-          path: shape.data.path,
-          appCode: error.code === 'NOT_FOUND' ? 'NOT_FOUND' : 'VALIDATION_ERROR',
-          details: {},
-        },
-      };
-    }
-    const app = toAppError(error);
+  errorFormatter({ shape, error, ctx }) {
+    const app = describeError(error, ctx?.deps.core.redact);
+    const { issues, ...details } = app.details;
     return {
       code: TRPC_ERROR_CODES_BY_KEY[app.trpcCode],
       message: app.message,
@@ -57,8 +33,9 @@ const t = initTRPC.context<TrpcContext>().create({
         httpStatus: app.status,
         path: shape.data.path,
         appCode: app.code,
-        retryAfterSeconds: app.retryAfterSeconds,
-        details: app.details,
+        ...(app.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: app.retryAfterSeconds }),
+        ...(issues === undefined ? {} : { issues }),
+        details,
       },
     };
   },
@@ -69,11 +46,8 @@ export const publicProcedure = t.procedure;
 
 /** Token and monitoring operations: the admin key only. */
 export const adminProcedure = t.procedure.use(({ ctx, next }) => {
-  if (ctx.auth.kind === 'invalid') throw new ServerError('UNAUTHORIZED', 'Invalid API key');
-  if (ctx.auth.kind === 'anonymous')
-    throw new ServerError('UNAUTHORIZED', 'Missing API key: send Authorization: Bearer <admin key>');
-  if (ctx.auth.kind !== 'admin') throw new ServerError('FORBIDDEN', 'This operation needs the admin key');
-  return next({ ctx: { ...ctx, actor: ctx.auth.actor } });
+  const actor = assertAdmin(ctx.auth);
+  return next({ ctx: { ...ctx, actor } });
 });
 
 /** Extraction: runExtraction checks the credential against the company (one place for every route). */

@@ -60,7 +60,8 @@ describe('the database unavailable for a while', () => {
     expect(during.map((r) => r.status)).toEqual([503, 503, 503, 503]);
     expect(await during[0]!.json()).toMatchObject({
       code: 'DATABASE_UNAVAILABLE',
-      message: 'Database unavailable: please retry shortly',
+      message: 'Database unavailable (SQLITE_BUSY): please retry shortly',
+      data: { cause: 'SQLITE_BUSY' },
     });
     s.deps.core.logger.log('WARNING', 'test', 'logged-while-the-database-was-down');
     await s.deps.logSink.flush();

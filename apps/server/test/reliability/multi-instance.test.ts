@@ -117,7 +117,11 @@ describe('four instances, one database, a crash in the middle', () => {
     const random = seededRandom(7);
     const urls = instances.map((i) => i.url);
     const outcomes: Array<{
+      /** The server's request id (from the answer); the client's own when there was no answer. */
       id: string;
+      /** The X-Request-Id the client sent, and what the server echoed as X-Client-Request-Id. */
+      clientId: string;
+      echoed?: string | null;
       instance: number;
       result: number | 'connection-error';
       killedTarget: boolean;
@@ -162,10 +166,18 @@ describe('four instances, one database, a crash in the middle', () => {
             body: form,
           });
           await res.arrayBuffer();
-          outcomes.push({ id, instance, result: res.status, killedTarget });
+          outcomes.push({
+            id: res.headers.get('x-request-id') ?? id,
+            clientId: id,
+            echoed: res.headers.get('x-client-request-id'),
+            instance,
+            result: res.status,
+            killedTarget,
+          });
         } catch {
           outcomes.push({
             id,
+            clientId: id,
             instance,
             result: 'connection-error',
             killedTarget:
@@ -189,6 +201,10 @@ describe('four instances, one database, a crash in the middle', () => {
     for (const o of outcomes.filter((x) => x.result === 'connection-error'))
       expect(o.killedTarget, o.id).toBe(true);
     expect(statuses['200'] ?? 0).toBeGreaterThan(TOTAL * 0.6);
+    // The server's own request ids, one per request; the client's id comes back as correlation.
+    const answered = outcomes.filter((o) => o.result !== 'connection-error');
+    expect(new Set(answered.map((o) => o.id)).size).toBe(answered.length);
+    expect(answered.filter((o) => o.id === o.clientId || o.echoed !== o.clientId)).toEqual([]);
 
     const db: OpenDatabase = await openDatabase({ kind: 'sqlite', filename: join(dir, 'shared.sqlite') });
     try {
@@ -208,18 +224,22 @@ describe('four instances, one database, a crash in the middle', () => {
         .execute();
       const recorded = new Map<string, number>();
       for (const r of rows) recorded.set(r.RequestID!, (recorded.get(r.RequestID!) ?? 0) + r.TotalTokensUsed);
-      let unsettled = 0;
-      for (const o of outcomes) {
+      for (const o of answered) {
         const billed = charged.get(o.id) ?? 0;
         const ours = recorded.get(o.id) ?? 0;
-        if (o.result === 'connection-error') {
-          // Billed by the provider after the process died, before it could settle: never over-charged.
-          expect(ours, o.id).toBeLessThanOrEqual(billed);
-          unsettled += billed - ours;
-        } else {
-          expect(ours, o.id).toBe(billed);
-        }
+        expect(ours, o.id).toBe(billed);
         if (o.result === 200) expect(ours, o.id).toBeGreaterThan(0);
+      }
+      // Requests without an answer are known only by the server's id, which their client never
+      // saw: billed by the provider after the process died, before it could settle, never over-charged.
+      const answeredIds = new Set(answered.map((o) => o.id));
+      let unsettled = 0;
+      for (const id of new Set([...charged.keys(), ...recorded.keys()])) {
+        if (answeredIds.has(id)) continue;
+        const billed = charged.get(id) ?? 0;
+        const ours = recorded.get(id) ?? 0;
+        expect(ours, id).toBeLessThanOrEqual(billed);
+        unsettled += billed - ours;
       }
       const totalRecorded = [...recorded.values()].reduce((a, b) => a + b, 0);
       expect(totalRecorded + unsettled).toBe(emulator.stats().totalChargedTokens);

@@ -51,7 +51,10 @@ export async function sweepLedger(deps: CoreDeps): Promise<SweepResult> {
     const key = { tokenId: lapsed.tokenId, companyId: token.companyId };
     if (lapsed.expired) {
       if (await autoTransition(deps, key, ['Active'], 'Expired', 'ExpiresAt passed')) result.expired += 1;
-    } else if (await autoTransition(deps, key, ['Active'], 'Disabled', 'rotated out: grace period over')) {
+    } else if (
+      lapsed.retired &&
+      (await autoTransition(deps, key, ['Active'], 'Disabled', 'rotated out: grace period over'))
+    ) {
       result.retired += 1;
     }
   }

@@ -4,6 +4,7 @@ import { DomainError } from '../errors/domain-error.ts';
 import { normaliseCompanyId } from '../ledger/acquire-key.ts';
 import { validateApiKey } from '../vault/key-vault.ts';
 import { recordAudit, tokenSnapshot } from './audit.ts';
+import { checkDateRange } from './token-dates.ts';
 import { getTokenView, type TokenView } from './token-view.ts';
 
 export interface AddTokenInput {
@@ -32,6 +33,7 @@ export async function addToken(deps: CoreDeps, who: Actor, input: AddTokenInput)
   const apiKey = validateApiKey(input.apiKey);
   const limit = checkLimit(input.totalTokenLimit ?? 100_000);
   const threshold = checkLimit(input.threshold ?? 3000, 'The threshold');
+  const expiresAt = input.expiresAt ? checkDateRange(input.expiresAt, 'expiresAt') : null;
   const keyHash = deps.vault.hash(apiKey);
   if ((await findTokenIdByKeyHash(deps.db, keyHash)) !== undefined) {
     throw new DomainError('DUPLICATE_KEY', 'This API key is already registered', { details: { companyId } });
@@ -48,7 +50,7 @@ export async function addToken(deps: CoreDeps, who: Actor, input: AddTokenInput)
       Provider: input.provider ?? 'Gemini',
       TotalTokenLimit: limit,
       Status: 'Active',
-      ExpiresAt: input.expiresAt ?? null,
+      ExpiresAt: expiresAt,
       RotatedFromTokenID: input.rotatedFromTokenId ?? null,
       CreatedAt: now,
       UpdatedAt: now,

@@ -1,7 +1,7 @@
 import { getToken, type TokenInfo, type TokenMasterUpdate, updateToken } from '@invoicegw/db';
 import type { Actor, CoreDeps } from '../core-deps.ts';
 import { DomainError } from '../errors/domain-error.ts';
-import { recordAudit, tokenSnapshot } from './audit.ts';
+import { recordAudit, redactedText, tokenSnapshot } from './audit.ts';
 
 /** Loads a key for an operator's change; removed keys cannot be changed. */
 export async function requireToken(
@@ -24,7 +24,10 @@ export async function changeToken(
   action: string,
   patch: TokenMasterUpdate,
 ): Promise<TokenInfo> {
-  await updateToken(deps.db, token.tokenId, { ...patch, UpdatedAt: deps.now() });
+  // A status reason is often what the operator typed: shown in every view, so masked like one.
+  const statusReason =
+    typeof patch.StatusReason === 'string' ? { StatusReason: redactedText(deps, patch.StatusReason) } : {};
+  await updateToken(deps.db, token.tokenId, { ...patch, ...statusReason, UpdatedAt: deps.now() });
   const after = await requireToken(deps, token.tokenId, true);
   await recordAudit(deps, who, {
     tokenId: token.tokenId,

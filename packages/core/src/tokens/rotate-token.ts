@@ -4,6 +4,7 @@ import { DomainError } from '../errors/domain-error.ts';
 import { validateApiKey } from '../vault/key-vault.ts';
 import { addToken } from './add-token.ts';
 import { changeToken, requireToken } from './change-token.ts';
+import { isDateInRange } from './token-dates.ts';
 import { getTokenView, type TokenView } from './token-view.ts';
 
 export interface RotateTokenInput {
@@ -52,6 +53,15 @@ export async function rotateToken(
     });
   }
   const old = await requireToken(deps, input.tokenId);
+  const expiresAt = old.expiresAt ? new Date(old.expiresAt) : null;
+  if (expiresAt && !isDateInRange(expiresAt)) {
+    // Stored before expiries were checked; the new key would inherit it.
+    throw new DomainError(
+      'INVALID_INPUT',
+      `Token ${old.tokenId} has an expiry outside 1753-01-01 to 9999-12-31: set a valid one (setExpiry) before rotating`,
+      { details: { tokenId: old.tokenId } },
+    );
+  }
   const oldView = await getTokenView(deps.db, old.tokenId);
   const carried = Math.max(
     0,
@@ -64,7 +74,7 @@ export async function rotateToken(
     provider: old.provider,
     totalTokenLimit: input.totalTokenLimit ?? carried,
     threshold: oldView.usage?.threshold ?? 3000,
-    expiresAt: old.expiresAt ? new Date(old.expiresAt) : null,
+    expiresAt,
     rotatedFromTokenId: old.tokenId,
   });
   const retiresAt = new Date(deps.now().getTime() + grace * 1000);

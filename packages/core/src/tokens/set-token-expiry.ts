@@ -1,6 +1,6 @@
 import type { Actor, CoreDeps } from '../core-deps.ts';
-import { DomainError } from '../errors/domain-error.ts';
 import { changeToken, requireToken } from './change-token.ts';
+import { checkDateRange } from './token-dates.ts';
 import { getTokenView, type TokenView } from './token-view.ts';
 
 /** Sets or clears ExpiresAt. An Expired key whose new expiry is in the future is Active again. */
@@ -10,8 +10,7 @@ export async function setTokenExpiry(
   tokenId: number,
   expiresAt: Date | null,
 ): Promise<TokenView> {
-  if (expiresAt !== null && Number.isNaN(expiresAt.getTime()))
-    throw new DomainError('INVALID_INPUT', 'expiresAt is not a valid date');
+  if (expiresAt !== null) checkDateRange(expiresAt, 'expiresAt');
   const token = await requireToken(deps, tokenId);
   const reopen = token.status === 'Expired' && (expiresAt === null || expiresAt > deps.now());
   await changeToken(deps, who, token, 'token.expiry', {

@@ -302,17 +302,21 @@ export async function refreshRemaining(handle: DbHandle, tokenId: number, now: D
 export async function listLapsedActiveKeys(
   handle: DbHandle,
   now: Date,
-): Promise<Array<{ tokenId: number; expired: boolean }>> {
+): Promise<Array<{ tokenId: number; expired: boolean; retired: boolean }>> {
   const rows = await handle.db
     .selectFrom('TokenMaster')
-    .select(['TokenID', 'ExpiresAt'])
+    .select(['TokenID', 'ExpiresAt', 'RetiresAt'])
     .where('Status', '=', 'Active')
     .where('DeletedAt', 'is', null)
     .where((eb) => eb.or([eb('ExpiresAt', '<=', now), eb('RetiresAt', '<=', now)]))
     .execute();
+  // Each reason is checked on its own: a row can match the text comparison on SQLite without
+  // being due (an ISO year past 9999 sorts first), and must then be left alone, not retired.
+  const passed = (at: Date | string | null) => at !== null && Date.parse(toIso(at)) <= now.getTime();
   return rows.map((r) => ({
     tokenId: r.TokenID,
-    expired: r.ExpiresAt !== null && new Date(toIso(r.ExpiresAt)) <= now,
+    expired: passed(r.ExpiresAt),
+    retired: passed(r.RetiresAt),
   }));
 }
 

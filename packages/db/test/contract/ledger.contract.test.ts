@@ -124,8 +124,8 @@ describeContract('quota ledger statements', (db) => {
     });
     await insertToken(db(), { CompanyID: 'NT047', ApiKey: 'c', ExpiresAt: new Date(now.getTime() + HOUR) });
     expect((await listLapsedActiveKeys(db(), now)).sort((x, y) => x.tokenId - y.tokenId)).toEqual([
-      { tokenId: a, expired: true },
-      { tokenId: b, expired: false },
+      { tokenId: a, expired: true, retired: false },
+      { tokenId: b, expired: false, retired: true },
     ]);
     const c = await insertToken(db(), { CompanyID: 'X', ApiKey: 'd', TotalTokenLimit: 500 });
     await hold(c, 100);

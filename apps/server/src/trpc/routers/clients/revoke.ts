@@ -1,9 +1,10 @@
 import { revokeClientKeyById } from '@invoicegw/core';
 import { z } from 'zod';
 import { actorOf, adminProcedure } from '../../init.ts';
+import { RowId } from '../tokens/token-inputs.ts';
 
 export const revokeClientKeyInput = z.object({
-  clientKeyId: z.coerce.number().int().positive(),
+  clientKeyId: RowId,
   reason: z.string().trim().max(1000).optional(),
 });
 

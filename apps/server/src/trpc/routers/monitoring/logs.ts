@@ -1,18 +1,21 @@
 import { LOG_LEVELS, listApplicationLogs } from '@invoicegw/db';
 import { z } from 'zod';
 import { adminProcedure } from '../../init.ts';
-import { IsoDateTime } from '../tokens/token-inputs.ts';
+import { IsoDateTime, Offset } from '../tokens/token-inputs.ts';
 
 export const logsInput = z.object({
-  levels: z.array(z.enum(LOG_LEVELS)).optional(),
+  levels: z
+    .array(z.enum(LOG_LEVELS))
+    .max(LOG_LEVELS.length * 2)
+    .optional(),
   companyId: z.string().trim().min(1).max(50).optional(),
   requestId: z.string().trim().min(1).max(64).optional(),
   search: z.string().max(200).optional(),
   since: IsoDateTime.optional(),
   /** Rows after this LogID, oldest first: for following the log. */
-  afterId: z.coerce.number().int().min(0).optional(),
+  afterId: Offset.optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
-  offset: z.coerce.number().int().min(0).default(0),
+  offset: Offset.default(0),
 });
 
 /** ApplicationLogs with filters and paging. */

@@ -2,14 +2,14 @@ import { usageReport } from '@invoicegw/core';
 import { USAGE_GROUPS } from '@invoicegw/db';
 import { z } from 'zod';
 import { adminProcedure } from '../../init.ts';
-import { IsoDateTime } from '../tokens/token-inputs.ts';
+import { IsoDateTime, RowId } from '../tokens/token-inputs.ts';
 
 export const usageInput = z.object({
   groupBy: z.enum(USAGE_GROUPS),
   companyId: z.string().trim().min(1).max(50).optional(),
-  tokenId: z.coerce.number().int().positive().optional(),
-  branch: z.string().trim().max(100).optional(),
-  user: z.string().trim().max(100).optional(),
+  tokenId: RowId.optional(),
+  branch: z.string().trim().max(200).optional(),
+  user: z.string().trim().max(200).optional(),
   from: IsoDateTime.optional(),
   to: IsoDateTime.optional(),
 });

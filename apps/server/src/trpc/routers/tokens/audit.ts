@@ -1,14 +1,14 @@
 import { auditTrail } from '@invoicegw/core';
 import { z } from 'zod';
 import { adminProcedure } from '../../init.ts';
-import { TokenId } from './token-inputs.ts';
+import { Offset, TokenId } from './token-inputs.ts';
 
 export const tokenAuditInput = z.object({
   tokenId: TokenId.optional(),
   companyId: z.string().trim().min(1).max(50).optional(),
   action: z.string().trim().max(64).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(50),
-  offset: z.coerce.number().int().min(0).default(0),
+  offset: Offset.default(0),
 });
 
 export const tokenAudit = adminProcedure.input(tokenAuditInput).query(({ ctx, input }) =>
