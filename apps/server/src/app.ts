@@ -1,6 +1,6 @@
 import { trpcServer } from '@hono/trpc-server';
 import { countOpenReservations } from '@invoicegw/db';
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { routePath } from 'hono/route';
@@ -21,6 +21,19 @@ const JSON_BODY_LIMIT = 1024 * 1024;
 const UPLOAD_PATHS = ['/extract', '/v1/extract', '/trpc/extraction.extract'];
 
 /** Builds the HTTP app. Never listens: server.ts does, and tests call app.request(). */
+const PROCEDURES: ReadonlySet<string> = new Set(Object.keys(appRouter._def.procedures));
+
+/**
+ * The route label: Hono's pattern, and for tRPC the procedure (batched calls joined by a comma),
+ * but only names the router has, so a caller cannot mint label values.
+ */
+function metricsRoute(c: Context<AppEnv>): string {
+  const route = routePath(c);
+  if (route !== '/trpc/*') return route;
+  const names = c.req.path.slice('/trpc/'.length).split(',');
+  return names.length <= 10 && names.every((n) => PROCEDURES.has(n)) ? `/trpc/${names.join(',')}` : route;
+}
+
 export function createApp(deps: ServerDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const doc = openApiDocument(deps.version);
@@ -37,7 +50,7 @@ export function createApp(deps: ServerDeps): Hono<AppEnv> {
       deps.active.value -= 1;
     }
     const seconds = (performance.now() - started) / 1000;
-    const route = routePath(c);
+    const route = metricsRoute(c);
     deps.metrics.httpRequests.inc({ method: c.req.method, route, status: c.res.status });
     deps.metrics.httpDuration.observe({ route }, seconds);
     deps.core.logger.log(

@@ -119,6 +119,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     observer: {
       databaseWait: (ms) => metrics.dbWait.observe({}, ms / 1000),
       refusedBeforeDispatch: (cause) => metrics.refusedBeforeDispatch.inc({ cause }),
+      failedAttempt: (code) => metrics.retries.inc({ code }),
     },
   };
   // Releases holds left by a crashed process before serving, then keeps sweeping.

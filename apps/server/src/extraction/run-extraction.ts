@@ -39,7 +39,6 @@ export async function runExtraction(
     const result = await extractInvoice(deps.core, input);
     const outcome = result.cached ? 'cached' : result.idempotentReplay ? 'replay' : 'ok';
     deps.metrics.extractions.inc({ outcome });
-    for (const a of result.attempts) if (a.errorCode) deps.metrics.retries.inc({ code: a.errorCode });
     if (result.usage.totalTokens > 0)
       deps.metrics.tokens.inc(
         { company: companyId, key_hint: result.keyHint ?? '' },

@@ -10,6 +10,8 @@ export interface ExtractionObserver {
   /** One key acquisition (the ledger's reads and its conditional UPDATE, lock waits included). */
   databaseWait(ms: number): void;
   refusedBeforeDispatch(cause: WaitCause): void;
+  /** Every failed provider attempt, whether its request later succeeded or not. */
+  failedAttempt?(code: string): void;
 }
 
 /** A request's clock: the deadline counts from arrival at the server, not from the core. */
