@@ -165,6 +165,7 @@ async function callUnderPolicy(
     });
     throw error;
   } finally {
+    for (const row of state.rows) if (row.ErrorCode) deps.observer?.failedAttempt?.(row.ErrorCode);
     if (state.rows.length > 0) {
       await insertRetryAttempts(deps.db, state.rows).catch((e: unknown) =>
         log('ERROR', `Could not record ${state.rows.length} retry attempt(s): ${(e as Error).message}`),
