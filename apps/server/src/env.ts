@@ -70,7 +70,13 @@ const EnvSchema = z.object({
   MAX_OUTPUT_TOKENS: int(1, 1_000_000, 8192),
   GEMINI_MODEL: z.string().trim().min(1).default('gemini-2.5-flash'),
   GEMINI_BASE_URL: z.url().optional(),
-  GEMINI_THINKING_BUDGET: z.coerce.number().int().min(-1).max(100_000).optional(),
+  // Always sent and always held in full; dynamic thinking (-1) has no bound a hold could cover.
+  GEMINI_THINKING_BUDGET: z.coerce
+    .number()
+    .int()
+    .min(0, 'must be 0 or more (dynamic thinking, -1, has no bound a hold could cover)')
+    .max(100_000)
+    .optional(),
   MAX_UPLOAD_MB: z.coerce.number().positive().max(100).default(20),
   MAX_PDF_PAGES: int(1, 1000, 50),
   GEMINI_MAX_RETRIES: int(0, 10, 3),

@@ -13,7 +13,10 @@ export function pdfTextLines(pdf: Buffer): string[] {
     let data = text.slice(start, end).replace(/\r?\n$/, '');
     if (/\/FlateDecode/.test(m[1]!)) {
       try {
-        data = inflateSync(Buffer.from(data, 'latin1')).toString('latin1');
+        // Capped: a compression bomb is skipped, not inflated.
+        data = inflateSync(Buffer.from(data, 'latin1'), { maxOutputLength: 16 * 1024 * 1024 }).toString(
+          'latin1',
+        );
       } catch {
         continue;
       }
@@ -27,10 +30,7 @@ export function pdfTextLines(pdf: Buffer): string[] {
   return lines;
 }
 
-/** Pages of a PDF, counted from its page objects. */
-export function pdfPageCount(pdf: Buffer): number {
-  return (pdf.toString('latin1').match(/\/Type\s*\/Page(?![a-zA-Z])/g) ?? []).length || 1;
-}
+export { pdfPageCount } from './page-count.ts';
 
 type Json = Record<string, unknown>;
 

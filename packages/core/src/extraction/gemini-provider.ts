@@ -1,4 +1,5 @@
 import { ApiError, GoogleGenAI } from '@google/genai';
+import { DEFAULT_THINKING_BUDGET } from '../ledger/ledger-options.ts';
 import type { UsageReport } from '../ledger/settle-lease.ts';
 import { SYSTEM_INSTRUCTION, USER_PROMPT } from './extraction-prompt.ts';
 import { INVOICE_RESPONSE_SCHEMA } from './gemini-schema.ts';
@@ -9,7 +10,12 @@ export interface GeminiProviderOptions {
   /** Google's endpoint unless set (the emulator in tests, demos and benchmarks). */
   baseUrl: string | undefined;
   maxOutputTokens: number;
-  /** 0 turns thinking off on models that allow it: cheaper, and bounded by maxOutputTokens. */
+  /**
+   * Always sent (DEFAULT_THINKING_BUDGET when undefined), so thoughts are bounded and the hold
+   * can include them: LedgerOptions.thinkingBudget must be the same number. 0 turns thinking off
+   * on models that allow it (Flash); Pro needs at least 128. Dynamic thinking (-1) has no bound,
+   * so it is refused.
+   */
   thinkingBudget: number | undefined;
 }
 
@@ -47,6 +53,12 @@ export interface InvoiceModel {
 
 /** The maintained @google/genai SDK, with its own retries off: the gateway's policy is the only retry loop. */
 export function createGeminiModel(options: GeminiProviderOptions): InvoiceModel {
+  const thinkingBudget = options.thinkingBudget ?? DEFAULT_THINKING_BUDGET;
+  if (!Number.isInteger(thinkingBudget) || thinkingBudget < 0) {
+    throw new RangeError(
+      `thinkingBudget must be a whole number ≥ 0 (got ${thinkingBudget}): a hold needs a bound`,
+    );
+  }
   return {
     model: options.model,
     async generate({ apiKey, file, signal, requestId }) {
@@ -81,9 +93,7 @@ export function createGeminiModel(options: GeminiProviderOptions): InvoiceModel 
             responseMimeType: 'application/json',
             responseSchema: INVOICE_RESPONSE_SCHEMA as never,
             maxOutputTokens: options.maxOutputTokens,
-            ...(options.thinkingBudget === undefined
-              ? {}
-              : { thinkingConfig: { thinkingBudget: options.thinkingBudget } }),
+            thinkingConfig: { thinkingBudget },
             abortSignal: signal,
             // Lets a provider-side log (or the emulator) be matched to the gateway's request.
             ...(requestId ? { httpOptions: { headers: { 'x-request-id': requestId } } } : {}),

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { DomainError } from '../errors/domain-error.ts';
 import { declaredTypeConflicts, type SupportedMimeType, sniffMimeType } from './file-type.ts';
-import { inspectPdf } from './pdf-inspect.ts';
+import { readImageSize } from './image-size.ts';
+import { inspectPdf, type PdfFacts, PdfInspectionError } from './pdf-inspect.ts';
 
 export interface UploadLimits {
   maxUploadBytes: number;
@@ -19,7 +20,11 @@ export interface ValidatedFile {
   bytes: Buffer;
   mimeType: SupportedMimeType;
   kind: 'pdf' | 'image';
+  /** For a PDF, an upper bound of its pages (what the hold is sized from); 1 for an image. */
   pages: number;
+  /** An image's declared pixel size, when its header gives one (it sizes the hold). */
+  width?: number | undefined;
+  height?: number | undefined;
   sizeBytes: number;
   sha256: string;
   fileName: string | undefined;
@@ -59,11 +64,11 @@ export async function validateUpload(file: UploadedFile, limits: UploadLimits): 
   }
   let pages = 1;
   if (mimeType === 'application/pdf') {
-    let facts: Awaited<ReturnType<typeof inspectPdf>>;
+    let facts: PdfFacts;
     try {
       facts = await inspectPdf(file.bytes);
-    } catch {
-      throw new DomainError('INVALID_FILE', 'The PDF cannot be read (damaged or incomplete file)');
+    } catch (error) {
+      throw inspectionRefusal(error);
     }
     if (facts.encrypted) throw new DomainError('INVALID_FILE', 'The PDF is encrypted or password-protected');
     if (facts.pages < 1) throw new DomainError('INVALID_FILE', 'The PDF has no pages');
@@ -78,15 +83,28 @@ export async function validateUpload(file: UploadedFile, limits: UploadLimits): 
     }
     pages = facts.pages;
   }
+  const dimensions = mimeType === 'application/pdf' ? undefined : readImageSize(file.bytes, mimeType);
   return {
     bytes: file.bytes,
     mimeType,
     kind: mimeType === 'application/pdf' ? 'pdf' : 'image',
     pages,
+    width: dimensions?.width,
+    height: dimensions?.height,
     sizeBytes: size,
     sha256: createHash('sha256').update(file.bytes).digest('hex'),
     fileName: file.fileName,
   };
+}
+
+/** A PDF the inspection could not finish is refused, never sent on a guessed page count. */
+function inspectionRefusal(error: unknown): DomainError {
+  if (error instanceof PdfInspectionError && error.reason !== 'unreadable') {
+    return new DomainError('INVALID_FILE', `The PDF cannot be checked safely: ${error.message}`, {
+      details: { reason: error.reason },
+    });
+  }
+  return new DomainError('INVALID_FILE', 'The PDF cannot be read (damaged or incomplete file)');
 }
 
 function mb(bytes: number): string {
