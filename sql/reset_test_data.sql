@@ -53,6 +53,12 @@ GO
 delete from "dbo"."ClientKeys"
 GO
 
+delete from "dbo"."ResultCache"
+GO
+
+delete from "dbo"."IdempotencyKeys"
+GO
+
 delete from "dbo"."ApplicationLogs"
 GO
 

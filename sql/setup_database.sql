@@ -1356,3 +1356,131 @@ GO
 
 insert into "dbo"."SchemaMigrations" ("MigrationID", "AppliedAt") select '0003-upgrade-fixes' as "MigrationID", sysutcdatetime() as "AppliedAt" where not exists (select 1 as "one" from "dbo"."SchemaMigrations" where "MigrationID" = '0003-upgrade-fixes')
 GO
+
+-- migration 0004-shared-cache
+PRINT N'migration 0004-shared-cache';
+GO
+
+if object_id('dbo.ResultCache', N'U') is null create table "dbo"."ResultCache" ("CacheID" int identity primary key, "CompanyID" nvarchar(50) not null, "FileSha256" nvarchar(64) not null, "ResultJson" nvarchar(max) not null, "ResultBytes" int default 0 not null, "RequestID" nvarchar(100), "CreatedAt" datetime2(3) default sysutcdatetime() not null, "ExpiresAt" datetime2(3) not null)
+GO
+
+if col_length('dbo.ResultCache', 'CompanyID') is null alter table "dbo"."ResultCache" add "CompanyID" nvarchar(50) not null
+GO
+
+if col_length('dbo.ResultCache', 'FileSha256') is null alter table "dbo"."ResultCache" add "FileSha256" nvarchar(64) not null
+GO
+
+if col_length('dbo.ResultCache', 'ResultJson') is null alter table "dbo"."ResultCache" add "ResultJson" nvarchar(max) not null
+GO
+
+if col_length('dbo.ResultCache', 'ResultBytes') is null alter table "dbo"."ResultCache" add "ResultBytes" int default 0 not null
+GO
+
+if col_length('dbo.ResultCache', 'RequestID') is null alter table "dbo"."ResultCache" add "RequestID" nvarchar(100)
+GO
+
+if col_length('dbo.ResultCache', 'CreatedAt') is null alter table "dbo"."ResultCache" add "CreatedAt" datetime2(3) default sysutcdatetime() not null
+GO
+
+if col_length('dbo.ResultCache', 'ExpiresAt') is null alter table "dbo"."ResultCache" add "ExpiresAt" datetime2(3) not null
+GO
+
+if indexproperty(object_id('dbo.ResultCache'), 'UX_ResultCache_CompanyID_FileSha256', 'IndexID') is null create unique index "UX_ResultCache_CompanyID_FileSha256" on "dbo"."ResultCache" ("CompanyID", "FileSha256")
+GO
+
+if indexproperty(object_id('dbo.ResultCache'), 'IX_ResultCache_ExpiresAt', 'IndexID') is null create index "IX_ResultCache_ExpiresAt" on "dbo"."ResultCache" ("ExpiresAt")
+GO
+
+if object_id('dbo.IdempotencyKeys', N'U') is null create table "dbo"."IdempotencyKeys" ("IdempotencyID" int identity primary key, "CompanyID" nvarchar(50) not null, "IdempotencyKey" nvarchar(200) not null, "FileSha256" nvarchar(64) not null, "State" nvarchar(16) default 'pending' not null, "OwnerID" nvarchar(64) not null, "RequestID" nvarchar(100), "ResultJson" nvarchar(max), "CreatedAt" datetime2(3) default sysutcdatetime() not null, "ExpiresAt" datetime2(3) not null)
+GO
+
+if col_length('dbo.IdempotencyKeys', 'CompanyID') is null alter table "dbo"."IdempotencyKeys" add "CompanyID" nvarchar(50) not null
+GO
+
+if col_length('dbo.IdempotencyKeys', 'IdempotencyKey') is null alter table "dbo"."IdempotencyKeys" add "IdempotencyKey" nvarchar(200) not null
+GO
+
+if col_length('dbo.IdempotencyKeys', 'FileSha256') is null alter table "dbo"."IdempotencyKeys" add "FileSha256" nvarchar(64) not null
+GO
+
+if col_length('dbo.IdempotencyKeys', 'State') is null alter table "dbo"."IdempotencyKeys" add "State" nvarchar(16) default 'pending' not null
+GO
+
+if col_length('dbo.IdempotencyKeys', 'OwnerID') is null alter table "dbo"."IdempotencyKeys" add "OwnerID" nvarchar(64) not null
+GO
+
+if col_length('dbo.IdempotencyKeys', 'RequestID') is null alter table "dbo"."IdempotencyKeys" add "RequestID" nvarchar(100)
+GO
+
+if col_length('dbo.IdempotencyKeys', 'ResultJson') is null alter table "dbo"."IdempotencyKeys" add "ResultJson" nvarchar(max)
+GO
+
+if col_length('dbo.IdempotencyKeys', 'CreatedAt') is null alter table "dbo"."IdempotencyKeys" add "CreatedAt" datetime2(3) default sysutcdatetime() not null
+GO
+
+if col_length('dbo.IdempotencyKeys', 'ExpiresAt') is null alter table "dbo"."IdempotencyKeys" add "ExpiresAt" datetime2(3) not null
+GO
+
+if indexproperty(object_id('dbo.IdempotencyKeys'), 'UX_IdempotencyKeys_CompanyID_IdempotencyKey', 'IndexID') is null create unique index "UX_IdempotencyKeys_CompanyID_IdempotencyKey" on "dbo"."IdempotencyKeys" ("CompanyID", "IdempotencyKey")
+GO
+
+if indexproperty(object_id('dbo.IdempotencyKeys'), 'IX_IdempotencyKeys_ExpiresAt', 'IndexID') is null create index "IX_IdempotencyKeys_ExpiresAt" on "dbo"."IdempotencyKeys" ("ExpiresAt")
+GO
+
+insert into "dbo"."SchemaMigrations" ("MigrationID", "AppliedAt") select '0004-shared-cache' as "MigrationID", sysutcdatetime() as "AppliedAt" where not exists (select 1 as "one" from "dbo"."SchemaMigrations" where "MigrationID" = '0004-shared-cache')
+GO
+
+-- migration 0005-presumed-charges
+PRINT N'migration 0005-presumed-charges';
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('docUpload.TokenReservations', 'DispatchedAt') is null alter table "docUpload"."TokenReservations" add "DispatchedAt" datetime2(3)
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('dbo.TokenReservations', 'DispatchedAt') is null alter table "dbo"."TokenReservations" add "DispatchedAt" datetime2(3)
+end
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('docUpload.TokenUsageLogs', 'PresumedTokens') is null alter table "docUpload"."TokenUsageLogs" add "PresumedTokens" int default 0 not null
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('dbo.TokenUsageLogs', 'PresumedTokens') is null alter table "dbo"."TokenUsageLogs" add "PresumedTokens" int default 0 not null
+end
+GO
+
+if object_id('docUpload.TokenMaster', N'U') is not null and object_id('dbo.TokenMaster', N'U') is null and object_id('dbo.TokenMaster', N'V') is not null drop view [dbo].[TokenMaster]
+GO
+
+if object_id('docUpload.TokenMaster', N'U') is not null and object_id('dbo.TokenMaster', N'U') is null and object_id('dbo.TokenMaster') is null exec(N'create view [dbo].[TokenMaster] as select * from [docUpload].[TokenMaster]')
+GO
+
+if object_id('docUpload.TokenUsageSummary', N'U') is not null and object_id('dbo.TokenUsageSummary', N'U') is null and object_id('dbo.TokenUsageSummary', N'V') is not null drop view [dbo].[TokenUsageSummary]
+GO
+
+if object_id('docUpload.TokenUsageSummary', N'U') is not null and object_id('dbo.TokenUsageSummary', N'U') is null and object_id('dbo.TokenUsageSummary') is null exec(N'create view [dbo].[TokenUsageSummary] as select * from [docUpload].[TokenUsageSummary]')
+GO
+
+if object_id('docUpload.TokenUsageLogs', N'U') is not null and object_id('dbo.TokenUsageLogs', N'U') is null and object_id('dbo.TokenUsageLogs', N'V') is not null drop view [dbo].[TokenUsageLogs]
+GO
+
+if object_id('docUpload.TokenUsageLogs', N'U') is not null and object_id('dbo.TokenUsageLogs', N'U') is null and object_id('dbo.TokenUsageLogs') is null exec(N'create view [dbo].[TokenUsageLogs] as select * from [docUpload].[TokenUsageLogs]')
+GO
+
+if object_id('docUpload.TokenReservations', N'U') is not null and object_id('dbo.TokenReservations', N'U') is null and object_id('dbo.TokenReservations', N'V') is not null drop view [dbo].[TokenReservations]
+GO
+
+if object_id('docUpload.TokenReservations', N'U') is not null and object_id('dbo.TokenReservations', N'U') is null and object_id('dbo.TokenReservations') is null exec(N'create view [dbo].[TokenReservations] as select * from [docUpload].[TokenReservations]')
+GO
+
+insert into "dbo"."SchemaMigrations" ("MigrationID", "AppliedAt") select '0005-presumed-charges' as "MigrationID", sysutcdatetime() as "AppliedAt" where not exists (select 1 as "one" from "dbo"."SchemaMigrations" where "MigrationID" = '0005-presumed-charges')
+GO

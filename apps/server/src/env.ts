@@ -20,7 +20,13 @@ export interface ServerConfig {
   encryption: { key: string | undefined; previous: string | undefined };
   adminApiKey: string | undefined;
   requireClientKeys: boolean;
-  ledger: { reservationTtlMs: number; sweepIntervalMs: number; maxOutputTokens: number };
+  ledger: {
+    reservationTtlMs: number;
+    sweepIntervalMs: number;
+    maxOutputTokens: number;
+    /** The least output cap sent on a key with little left (at most maxOutputTokens). */
+    minOutputTokens: number;
+  };
   gemini: { model: string; baseUrl: string | undefined; thinkingBudget: number | undefined };
   extraction: {
     maxUploadBytes: number;
@@ -31,6 +37,8 @@ export interface ServerConfig {
     attemptTimeoutMs: number;
     deadlineMs: number;
     minDispatchMs: number;
+    /** How long a request waits, in all, for quota held by requests in flight or a company slot. */
+    quotaWaitMs: number;
     cacheTtlMs: number;
     cacheMaxEntries: number;
   };
@@ -68,6 +76,8 @@ const EnvSchema = z.object({
   RESERVATION_TTL_SECONDS: int(5, 86_400, 300),
   SWEEP_INTERVAL_SECONDS: int(1, 3600, 30),
   MAX_OUTPUT_TOKENS: int(1, 1_000_000, 8192),
+  // On a key with little left the output cap is cut down to what it has, but never below this.
+  MIN_OUTPUT_TOKENS: int(1, 1_000_000, 1024),
   GEMINI_MODEL: z.string().trim().min(1).default('gemini-2.5-flash'),
   GEMINI_BASE_URL: z.url().optional(),
   // Always sent and always held in full; dynamic thinking (-1) has no bound a hold could cover.
@@ -85,6 +95,7 @@ const EnvSchema = z.object({
   GEMINI_ATTEMPT_TIMEOUT_MS: int(100, 600_000, 60_000),
   REQUEST_DEADLINE_MS: int(100, 1_800_000, 120_000),
   MIN_DISPATCH_MS: int(0, 1_800_000, 2000),
+  QUOTA_WAIT_MS: int(0, 1_800_000, 10_000),
   CACHE_TTL_SECONDS: int(0, 30 * 86_400, 3600),
   CACHE_MAX_ENTRIES: int(0, 1_000_000, 500),
   COMPANY_CONCURRENCY: int(1, 10_000, 8),
@@ -144,6 +155,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ServerConfig {
         reservationTtlMs: e.RESERVATION_TTL_SECONDS * 1000,
         sweepIntervalMs: e.SWEEP_INTERVAL_SECONDS * 1000,
         maxOutputTokens: e.MAX_OUTPUT_TOKENS,
+        minOutputTokens: Math.min(e.MIN_OUTPUT_TOKENS, e.MAX_OUTPUT_TOKENS),
       },
       gemini: { model: e.GEMINI_MODEL, baseUrl: e.GEMINI_BASE_URL, thinkingBudget: e.GEMINI_THINKING_BUDGET },
       extraction: {
@@ -155,6 +167,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ServerConfig {
         attemptTimeoutMs: e.GEMINI_ATTEMPT_TIMEOUT_MS,
         deadlineMs: e.REQUEST_DEADLINE_MS,
         minDispatchMs: e.MIN_DISPATCH_MS,
+        quotaWaitMs: e.QUOTA_WAIT_MS,
         cacheTtlMs: e.CACHE_TTL_SECONDS * 1000,
         cacheMaxEntries: e.CACHE_MAX_ENTRIES,
       },

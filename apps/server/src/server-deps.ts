@@ -1,5 +1,6 @@
 import type { ExtractionDeps } from '@invoicegw/core';
 import type { ServerConfig } from './env.ts';
+import type { CompanySlots } from './extraction/company-slots.ts';
 import type { DbLogSink } from './logging/db-log-sink.ts';
 import type { Metrics } from './metrics/metrics.ts';
 
@@ -13,6 +14,8 @@ export interface ServerDeps {
   logSink: DbLogSink;
   /** Requests in flight per company, for the concurrency limit. */
   inFlight: Map<string, number>;
+  /** The concurrency limit's slots over `inFlight`, with a fair line for a free one. */
+  companySlots: CompanySlots;
   /** Set once shutdown begins: new work is refused with 503. */
   draining: { value: boolean };
   /** HTTP requests in flight, which shutdown waits for. */

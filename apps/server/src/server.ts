@@ -8,23 +8,25 @@ import {
   createGeminiModel,
   createKeyVault,
   createRedactor,
+  DbIdempotencyStore,
+  DbResultCache,
   DEFAULT_EXTRACTION_OPTIONS,
+  DEFAULT_THINKING_BUDGET,
   type ExtractionDeps,
+  type ExtractionResult,
+  endInstanceHolds,
+  FairQueue,
   type Logger,
   ledgerOptions,
   loadMasterKeys,
   startLedgerSweeper,
+  startStoredResultPruner,
 } from '@invoicegw/core';
-import {
-  listReservationIdsOfInstance,
-  migrate,
-  type OpenDatabase,
-  openDatabase,
-  releaseReservation,
-} from '@invoicegw/db';
+import { migrate, type OpenDatabase, openDatabase } from '@invoicegw/db';
 import { createApp } from './app.ts';
 import { loadAdminKey } from './auth/admin-key.ts';
 import type { ServerConfig } from './env.ts';
+import { CompanySlots } from './extraction/company-slots.ts';
 import { createConsoleLogger } from './logging/console-logger.ts';
 import { createDbLogSink, fanOut } from './logging/db-log-sink.ts';
 import { redactingLogger } from './logging/redact.ts';
@@ -97,17 +99,38 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     'startup',
     `Database ${db.description} ready (${applied.length ? `applied ${applied.join(', ')}` : 'schema current'}; schema ${db.schemas.schema}, token tables in ${db.schemas.tokenSchema})`,
   );
+  // One thinking budget for both: what is sent to the provider is what every hold covers.
+  const thinkingBudget = config.gemini.thinkingBudget ?? DEFAULT_THINKING_BUDGET;
   const ledger = ledgerOptions({
     reservationTtlMs: config.ledger.reservationTtlMs,
     maxOutputTokens: config.ledger.maxOutputTokens,
+    minOutputTokens: config.ledger.minOutputTokens,
+    thinkingBudget,
   });
   const model = createGeminiModel({
     model: config.gemini.model,
     baseUrl: config.gemini.baseUrl,
     maxOutputTokens: config.ledger.maxOutputTokens,
-    thinkingBudget: config.gemini.thinkingBudget,
+    thinkingBudget,
   });
   const metrics = createMetrics();
+  const extraction = { ...DEFAULT_EXTRACTION_OPTIONS, ...config.extraction };
+  // Results and Idempotency-Key records live in the database: every instance on it (and this
+  // one after a restart) answers from the same rows, and nothing is extracted or charged twice.
+  const stores = {
+    cache: new DbResultCache<ExtractionResult>(db, {
+      ttlMs: extraction.cacheTtlMs,
+      maxEntries: extraction.cacheMaxEntries,
+    }),
+    idempotency: new DbIdempotencyStore<ExtractionResult>(db, {
+      ttlMs: extraction.idempotencyTtlMs,
+      // A claim outlives any request (deadline, one more attempt, settling), so it is taken over
+      // only from a process that died.
+      leaseMs: extraction.deadlineMs + extraction.attemptTimeoutMs + 30_000,
+      waitMs: extraction.deadlineMs,
+      logger,
+    }),
+  };
   const core: ExtractionDeps = {
     db,
     vault: createKeyVault(masterKeys),
@@ -115,16 +138,24 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     now: () => new Date(),
     ledger,
     redact,
-    runtime: createExtractionRuntime(model, { ...DEFAULT_EXTRACTION_OPTIONS, ...config.extraction }),
+    // Requests wait here for quota held by requests in flight; this process's settles wake it.
+    quotaWaits: new FairQueue(),
+    runtime: createExtractionRuntime(model, extraction, Math.random, stores),
     observer: {
       databaseWait: (ms) => metrics.dbWait.observe({}, ms / 1000),
       refusedBeforeDispatch: (cause) => metrics.refusedBeforeDispatch.inc({ cause }),
       failedAttempt: (code) => metrics.retries.inc({ code }),
+      presumedCharge: ({ companyId, tokens, source }) =>
+        metrics.presumedTokens.inc({ company: companyId, source }, tokens),
     },
   };
   // Releases holds left by a crashed process before serving, then keeps sweeping.
   const sweeper = startLedgerSweeper(core, config.ledger.sweepIntervalMs);
   await sweeper.ready;
+  // Expired cache rows and idempotency records go on the same beat.
+  const pruner = startStoredResultPruner(core, config.ledger.sweepIntervalMs);
+  await pruner.ready;
+  const inFlight = new Map<string, number>();
   const deps: ServerDeps = {
     core,
     config,
@@ -132,7 +163,8 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     version: VERSION,
     metrics,
     logSink,
-    inFlight: new Map(),
+    inFlight,
+    companySlots: new CompanySlots(inFlight, config.companyConcurrency),
     draining: { value: false },
     active: { value: 0 },
   };
@@ -156,16 +188,11 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
     while (deps.active.value > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
     if (deps.active.value > 0) server.closeAllConnections();
-    // Holds this process still has can no longer be settled: give them back now rather than at expiry.
-    const leftovers = await listReservationIdsOfInstance(db, ledger.instanceId).catch(() => []);
-    for (const id of leftovers) await releaseReservation(db, id, new Date()).catch(() => undefined);
-    if (leftovers.length > 0)
-      logger.log(
-        'WARNING',
-        'shutdown',
-        `Released ${leftovers.length} hold(s) that could not settle before shutdown`,
-      );
+    // Holds this process still has can no longer be settled: end them now rather than at expiry
+    // (a dispatched one is charged as presumed usage, the others given back).
+    await endInstanceHolds(core).catch(() => undefined);
     await sweeper.stop();
+    await pruner.stop();
     logger.log('INFO', 'shutdown', 'stopped');
     await logSink.close(Math.max(1000, deadline - Date.now()));
     await stopped;

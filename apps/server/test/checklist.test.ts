@@ -3,13 +3,14 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fakeKey, startTestServer, type TestServer, uploadForm } from './helpers.ts';
 
-// The deployment checklist's phase 2.4 to 2.7, step by step, over real HTTP on a loopback port.
+// The deployment checklist's phase 2.4 to 2.7, step by step, over real HTTP on a loopback port,
+// with the service's defaults (the result cache on), and the same file each time as written.
 let s: TestServer;
 const PDF = renderInvoicePdf(DEMO_INVOICE);
 const KEY = fakeKey('checklist');
 
 beforeAll(async () => {
-  s = await startTestServer({ CACHE_MAX_ENTRIES: '0' });
+  s = await startTestServer();
 });
 afterAll(async () => {
   await s.stop();
@@ -112,6 +113,9 @@ describe('deployment checklist, phase 2', () => {
   });
 
   it('2.6 expired token status: "Token expired"; no token: "No active token found"; recovery after reactivation', async () => {
+    // The same file as 2.5, whose result is in the cache: a company that could not be served
+    // uncached is not served from the cache either, with the same error and text.
+    const calls = s.emulator.requests().length;
     await sql`UPDATE TokenMaster SET Status = 'Expired' WHERE TokenID = 1`.execute(db());
     const expired = await extract();
     expect(expired.status).toBe(403);
@@ -121,20 +125,59 @@ describe('deployment checklist, phase 2', () => {
       message: expect.stringContaining('Token expired'),
     });
 
+    await sql`UPDATE TokenMaster SET Status = 'Disabled' WHERE TokenID = 1`.execute(db());
+    const disabled = await extract();
+    expect(disabled.status).toBe(403);
+    expect(await disabled.json()).toMatchObject({
+      code: 'TOKEN_DISABLED',
+      message: expect.stringContaining('Token disabled'),
+    });
+
+    for (const [status, code] of [
+      ['Exceeded', 'TOKEN_LIMIT_EXCEEDED'],
+      ['Invalid', 'TOKEN_INVALID'],
+    ] as const) {
+      await sql`UPDATE TokenMaster SET Status = ${status} WHERE TokenID = 1`.execute(db());
+      expect(await (await extract()).json(), status).toMatchObject({ status: 'error', code });
+    }
+
+    // An Active key past its ExpiresAt is expired too, before the sweeper has marked it.
+    await sql`UPDATE TokenMaster SET Status = 'Active', ExpiresAt = '2020-01-01T00:00:00.000Z' WHERE TokenID = 1`.execute(
+      db(),
+    );
+    expect(await (await extract()).json()).toMatchObject({ code: 'TOKEN_EXPIRED' });
+    await sql`UPDATE TokenMaster SET Status = 'Expired', ExpiresAt = NULL WHERE TokenID = 1`.execute(db());
+
     const none = await extract({ companyID: 'NOBODY' });
     expect(none.status).toBe(403);
     expect(await none.json()).toMatchObject({
       code: 'NO_ACTIVE_TOKEN',
       message: expect.stringContaining('No active token found for company NOBODY'),
     });
+    // The company's only key removed: no key at all, for the file in its cache too.
+    await sql`UPDATE TokenMaster SET DeletedAt = ${new Date().toISOString()} WHERE TokenID = 1`.execute(db());
+    const removed = await extract();
+    expect(removed.status).toBe(403);
+    expect(await removed.json()).toMatchObject({
+      code: 'NO_ACTIVE_TOKEN',
+      message: expect.stringContaining('No active token found for company NT047'),
+    });
+    await sql`UPDATE TokenMaster SET DeletedAt = NULL WHERE TokenID = 1`.execute(db());
 
     await sql`UPDATE TokenMaster SET Status = 'Active' WHERE TokenID = 1`.execute(db());
-    expect((await extract()).status).toBe(200);
+    const again = await extract();
+    expect(again.status).toBe(200);
+    expect(((await again.json()) as { meta: Record<string, unknown> }).meta).toMatchObject({
+      cached: true,
+      usage: { totalTokens: 0 },
+    });
+    // Every refusal was decided before the provider, and the recovery came from the cache.
+    expect(s.emulator.requests().length).toBe(calls);
   });
 
   it('2.7 a Gemini timeout is retried and logged in RetryAttempts', async () => {
     s.emulator.queueFaults([{ type: 'hang' }, { type: 'slow', delayMs: 2000 }]);
-    const res = await extract();
+    const res = await extract({}, { bytes: renderInvoicePdf({ ...DEMO_INVOICE, invoice_no: 'INV-2.7' }) });
     expect(res.status).toBe(200);
     const rows = await db().selectFrom('RetryAttempts').selectAll().orderBy('RetryID').execute();
     expect(rows.map((r) => [r.TokenID, r.ErrorCode, r.IsRetryable, r.IsFinal])).toEqual([
@@ -144,7 +187,10 @@ describe('deployment checklist, phase 2', () => {
   });
 
   it('the old form fields: Division wins over branch; a missing username is a 422 the old callers know', async () => {
-    const res = await extract({ Division: 'North', branch: 'ignored' });
+    const res = await extract(
+      { Division: 'North', branch: 'ignored' },
+      { bytes: renderInvoicePdf({ ...DEMO_INVOICE, invoice_no: 'INV-DIVISION' }) },
+    );
     expect(res.status).toBe(200);
     const [row] = await db()
       .selectFrom('TokenUsageLogs')
@@ -170,6 +216,11 @@ describe('deployment checklist, phase 2', () => {
   it('GET /cache/status answers in the old shape', async () => {
     const res = await fetch(`${s.url}/cache/status`);
     expect(await res.json()).toMatchObject({
+      cache: { status: 'valid', item_count: 3, ttl: 3600, expires_in: expect.any(Number) },
+      message: 'Cache is healthy',
+    });
+    await fetch(`${s.url}/cache/invalidate`, { method: 'POST', headers: s.admin });
+    expect(await (await fetch(`${s.url}/cache/status`)).json()).toMatchObject({
       cache: { status: 'empty', item_count: 0, ttl: 3600 },
       message: 'Cache needs refresh',
     });

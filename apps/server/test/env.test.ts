@@ -18,11 +18,21 @@ describe('configuration', () => {
       maxDelayMs: 30_000,
       deadlineMs: 120_000,
       minDispatchMs: 2000,
+      quotaWaitMs: 10_000,
     });
+    expect(c.ledger).toMatchObject({ maxOutputTokens: 8192, minOutputTokens: 1024 });
+  });
+
+  it('reads the quota wait and the output floor, which is never above the output cap', () => {
+    const c = loadConfig({ QUOTA_WAIT_MS: '0', MIN_OUTPUT_TOKENS: '4096', MAX_OUTPUT_TOKENS: '2048' });
+    expect(c.extraction.quotaWaitMs).toBe(0);
+    expect(c.ledger).toMatchObject({ maxOutputTokens: 2048, minOutputTokens: 2048 });
   });
 
   it.each([
     [{ PORT: 'eighty' }, /PORT/],
+    [{ QUOTA_WAIT_MS: '-1' }, /QUOTA_WAIT_MS/],
+    [{ MIN_OUTPUT_TOKENS: '0' }, /MIN_OUTPUT_TOKENS/],
     [{ REQUIRE_CLIENT_KEYS: 'maybe' }, /REQUIRE_CLIENT_KEYS: must be true or false/],
     [{ GEMINI_BASE_URL: 'not a url' }, /GEMINI_BASE_URL/],
     [

@@ -22,22 +22,48 @@ const extract = (srv: TestServer, bytes = renderInvoicePdf(DEMO_INVOICE)) =>
   });
 
 describe('guard rails', () => {
-  it('limits extractions in flight per company', async () => {
+  it('limits extractions in flight per company: one over the limit waits its bound for a slot, then 429', async () => {
+    s = await startTestServer({
+      COMPANY_CONCURRENCY: '1',
+      CACHE_MAX_ENTRIES: '0',
+      GEMINI_ATTEMPT_TIMEOUT_MS: '5000',
+      QUOTA_WAIT_MS: '300',
+    });
+    await addKey(s);
+    s.emulator.queueFaults([{ type: 'slow', delayMs: 2500 }]);
+    const first = extract(s);
+    // The second asks once the first holds the company's only slot.
+    while (!s.deps.inFlight.get('NT047')) await new Promise((r) => setTimeout(r, 10));
+    const asked = Date.now();
+    const busy = await extract(s);
+    const waited = Date.now() - asked;
+    expect(busy.status).toBe(429);
+    expect(busy.headers.get('retry-after')).toBe('1');
+    expect(await busy.json()).toMatchObject({
+      code: 'COMPANY_BUSY',
+      message: expect.stringContaining('no slot freed in time'),
+    });
+    expect(waited).toBeGreaterThanOrEqual(250);
+    expect((await first).status).toBe(200);
+  });
+
+  it('a request over the company limit waits in line for a slot and is served when one frees', async () => {
     s = await startTestServer({
       COMPANY_CONCURRENCY: '1',
       CACHE_MAX_ENTRIES: '0',
       GEMINI_ATTEMPT_TIMEOUT_MS: '5000',
     });
     await addKey(s);
-    s.emulator.queueFaults([{ type: 'slow', delayMs: 1500 }]);
-    const [a, b] = await Promise.all([
-      extract(s),
-      new Promise((r) => setTimeout(r, 500)).then(() => extract(s!)),
-    ]);
-    expect([a.status, b.status].sort()).toEqual([200, 429]);
-    const busy = a.status === 429 ? a : b;
-    expect(busy.headers.get('retry-after')).toBe('1');
-    expect(await busy.json()).toMatchObject({ code: 'COMPANY_BUSY' });
+    s.emulator.queueFaults([{ type: 'slow', delayMs: 1000 }]);
+    const first = extract(s);
+    while (!s.deps.inFlight.get('NT047')) await new Promise((r) => setTimeout(r, 10));
+    const second = await extract(s);
+    expect(second.status).toBe(200);
+    expect((await first).status).toBe(200);
+    // Its provider call started only once the first's slow one had answered and given the slot back.
+    const [slow, next] = s.emulator.requests();
+    expect([slow?.fault, next?.fault]).toEqual(['slow', null]);
+    expect(Date.parse(next!.at) - Date.parse(slow!.at)).toBeGreaterThanOrEqual(900);
   });
 
   it('refuses an upload above MAX_UPLOAD_MB', async () => {

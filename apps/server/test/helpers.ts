@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createMemoryLogger } from '@invoicegw/core';
-import { type Emulator, startEmulator } from '@invoicegw/gemini-emulator';
+import { type Emulator, type EmulatorOptions, startEmulator } from '@invoicegw/gemini-emulator';
 import { loadConfig } from '../src/env.ts';
 import { type RunningServer, type StartOptions, startServer } from '../src/server.ts';
 
@@ -19,8 +19,9 @@ export interface TestServer extends RunningServer {
 export async function startTestServer(
   env: Record<string, string> = {},
   options: StartOptions = {},
+  emulatorOptions: EmulatorOptions = {},
 ): Promise<TestServer> {
-  const emulator = await startEmulator();
+  const emulator = await startEmulator(emulatorOptions);
   const dir = mkdtempSync(join(tmpdir(), 'igw-srv-'));
   const config = loadConfig({
     NODE_ENV: 'test',

@@ -41,6 +41,26 @@ describe('metrics that tell the truth', () => {
     expect(failed).toBe(3);
   });
 
+  it('counts presumed tokens apart: a call that timed out is charged its hold, shown in the usage report and igw_tokens_presumed_total', async () => {
+    // Slower than GEMINI_ATTEMPT_TIMEOUT_MS (1 s): the attempt gives up, the retry answers.
+    s.emulator.queueFaults([{ type: 'slow', delayMs: 1500 }]);
+    const res = await fetch(`${s.url}/extract`, {
+      method: 'POST',
+      body: uploadForm({ companyID: 'NT047', username: 'u' }, { bytes: renderInvoicePdf(DEMO_INVOICE) }),
+    });
+    expect(res.status).toBe(200);
+    const text = await (await fetch(`${s.url}/metrics`, { headers: s.admin })).text();
+    expect(text).toContain('# TYPE igw_tokens_presumed_total counter');
+    const presumed = metric(text, /^igw_tokens_presumed_total\{company="NT047",source="attempt"\}/);
+    expect(presumed).toBeGreaterThan(0);
+    const usage = await fetch(`${s.url}/v1/monitoring/usage?groupBy=company&companyId=NT047`, {
+      headers: s.admin,
+    });
+    expect(usage.status).toBe(200);
+    const body = JSON.stringify(await usage.json());
+    expect(body).toContain(`"presumedTokens":${presumed}`);
+  });
+
   it('labels tRPC requests by procedure, and only by procedures the router has', async () => {
     await fetch(`${s.url}/trpc/tokens.list`, { headers: s.admin });
     await fetch(`${s.url}/trpc/monitoring.health`, { headers: s.admin });

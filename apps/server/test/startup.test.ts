@@ -73,7 +73,9 @@ describe('the service entry point', () => {
       database: { kind: 'sqlite', reachable: true },
     });
     expect(existsSync(join(cwd, 'data', 'ocr.sqlite'))).toBe(true);
-    expect(server.output()).toContain('applied 0001-baseline, 0002-client-keys, 0003-upgrade-fixes');
+    expect(server.output()).toContain(
+      'applied 0001-baseline, 0002-client-keys, 0003-upgrade-fixes, 0004-shared-cache, 0005-presumed-charges',
+    );
     // Development: a master key is generated once, private to its owner, with one warning.
     expect(statSync(join(cwd, 'data', 'master.key')).mode & 0o777).toBe(0o600);
     expect(server.output()).toMatch(/WARNING startup: Generated a development master key/);

@@ -1,5 +1,6 @@
 import type { DbHandle } from '@invoicegw/db';
 import type { LedgerOptions } from './ledger/ledger-options.ts';
+import type { FairQueue } from './ledger/quota-wait.ts';
 import type { Logger } from './logging/logger.ts';
 import type { Redact } from './logging/redact-secrets.ts';
 import type { KeyVault } from './vault/key-vault.ts';
@@ -16,6 +17,11 @@ export interface CoreDeps {
    * Default: the pattern-only `redactSecrets`; the server adds its admin and master keys.
    */
   redact?: Redact | undefined;
+  /**
+   * This process's fair line per company for quota held by requests in flight: extractions wait
+   * in it instead of being refused (see acquireTimed), and settles wake it. Without it, no wait.
+   */
+  quotaWaits?: FairQueue | undefined;
 }
 
 /** Who asked for a change, and why: recorded in AuditLog with every operation. */

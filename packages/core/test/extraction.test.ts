@@ -158,6 +158,11 @@ describe('extractInvoice through the real SDK and the emulator', () => {
     expect(rows.every((r) => r.isRetryable && !r.isFinal)).toBe(true);
     const tokenId = (await listUsageLogs(core.db, { requestId: result.requestId }, { limit: 1 }))[0]!.tokenId;
     expect(rows.every((r) => r.tokenId === tokenId)).toBe(true);
+    // A call without an answer is charged its hold as presumed usage; an error reply is not billed.
+    const presumed = (await listUsageLogs(core.db, { requestId: result.requestId }, { limit: 10 })).filter(
+      (u) => u.outcome === 'presumed',
+    );
+    expect(presumed).toHaveLength(codes.filter((c) => c === 'TIMEOUT' || c === 'NETWORK').length);
     if (faults[0]!.type === 'rate_limit') expect(rows[0]!.delayMs).toBeGreaterThanOrEqual(200);
     if (faults[0]!.type === 'retry_after') expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
     await expectExactLedger(core, emulator);

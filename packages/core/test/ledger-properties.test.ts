@@ -2,7 +2,7 @@ import { countOpenReservations, findLedgerViolations, getSummary } from '@invoic
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acquireKey, type KeyLease } from '../src/ledger/acquire-key.ts';
-import { releaseLease, settleLease } from '../src/ledger/settle-lease.ts';
+import { markLeaseDispatched, presumeLease, releaseLease, settleLease } from '../src/ledger/settle-lease.ts';
 import { sweepLedger } from '../src/ledger/sweeper.ts';
 import { addToken } from '../src/tokens/add-token.ts';
 import { createTestCore, fakeKey, OPS, promptOnlyUsage, type TestCore } from './helpers.ts';
@@ -26,6 +26,8 @@ type Op =
   | { kind: 'settle'; pick: number; fraction: number }
   | { kind: 'release'; pick: number }
   | { kind: 'abandon'; pick: number }
+  | { kind: 'dispatch'; pick: number }
+  | { kind: 'presume'; pick: number }
   | { kind: 'expire' };
 
 const op: fc.Arbitrary<Op> = fc.oneof(
@@ -46,11 +48,13 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('release' as const), pick: fc.nat() }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('abandon' as const), pick: fc.nat() }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('dispatch' as const), pick: fc.nat() }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('presume' as const), pick: fc.nat() }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('expire' as const) }) },
 );
 
 describe('ledger properties (fast-check, real SQLite file)', () => {
-  it('after any sequence of holds, charges, releases, crashes and sweeps, the four invariants hold and spend never passes the limit', async () => {
+  it('after any sequence of holds, dispatches, charges, presumed charges, releases, crashes and sweeps, the four invariants hold and spend never passes the limit', async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.array(op, { minLength: 1, maxLength: 40 }),
@@ -63,7 +67,22 @@ describe('ledger properties (fast-check, real SQLite file)', () => {
               await addToken(core, OPS, { companyId: 'P', apiKey: fakeKey(`p${i}`), totalTokenLimit: limit }),
             );
           const open: KeyLease[] = [];
+          // Leases whose process "died" holding them: only the sweeper ends their holds.
+          let abandoned: KeyLease[] = [];
+          // Leases whose hold the sweeper already released (not dispatched when it expired).
+          const swept = new Set<KeyLease>();
           let charged = 0;
+          const sweep = async () => {
+            core.advance(10_001);
+            await sweepLedger(core);
+            // A dispatched hold is charged in full by the sweeper, and its process is gone for good.
+            for (const lease of [...open, ...abandoned].filter((l) => l.dispatched)) {
+              charged += lease.reservedTokens;
+              if (open.includes(lease)) open.splice(open.indexOf(lease), 1);
+            }
+            abandoned = [];
+            for (const lease of open) swept.add(lease);
+          };
           for (const [n, o] of ops.entries()) {
             if (o.kind === 'acquire') {
               try {
@@ -72,8 +91,10 @@ describe('ledger properties (fast-check, real SQLite file)', () => {
                 expect(['TOKEN_BUSY', 'TOKEN_LIMIT_EXCEEDED']).toContain((error as { code: string }).code);
               }
             } else if (o.kind === 'expire') {
-              core.advance(10_001);
-              await sweepLedger(core);
+              await sweep();
+            } else if (o.kind === 'dispatch' && open.length > 0) {
+              const lease = open[o.pick % open.length]!;
+              expect(await markLeaseDispatched(core, lease)).toBe(!swept.has(lease));
             } else if (open.length > 0) {
               const [lease] = open.splice(o.pick % open.length, 1);
               if (o.kind === 'settle') {
@@ -89,19 +110,33 @@ describe('ledger properties (fast-check, real SQLite file)', () => {
                 });
               } else if (o.kind === 'release') {
                 await releaseLease(core, lease!);
+              } else if (o.kind === 'presume') {
+                const presumed = await presumeLease(core, lease!, {
+                  model: 'm',
+                  latencyMs: 1,
+                  branch: 'B',
+                  requestedBy: 'u',
+                });
+                // The whole hold while it is there; nothing once the sweeper has released it.
+                expect(presumed?.charged ?? 0).toBe(swept.has(lease!) ? 0 : lease!.reservedTokens);
+                charged += presumed?.charged ?? 0;
+              } else if (o.kind === 'abandon' && !swept.has(lease!)) {
+                // The process "dies" holding the lease; only the sweeper can end it.
+                abandoned.push(lease!);
               }
-              // 'abandon': the process "dies" holding the lease; only the sweeper can free it.
             }
             expect(await findLedgerViolations(core.db)).toEqual([]);
           }
           let used = 0;
           for (const t of tokens) used += (await getSummary(core.db, t.tokenId))?.totalUsedTokens ?? 0;
           expect(used).toBe(charged);
-          core.advance(10_001);
-          await sweepLedger(core);
+          await sweep();
           // Live leases that were never settled are now abandoned too: nothing may stay held.
           expect(await countOpenReservations(core.db)).toBe(0);
           expect(await findLedgerViolations(core.db)).toEqual([]);
+          used = 0;
+          for (const t of tokens) used += (await getSummary(core.db, t.tokenId))?.totalUsedTokens ?? 0;
+          expect(used).toBe(charged);
         },
       ),
       { numRuns: 30 },

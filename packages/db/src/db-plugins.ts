@@ -9,6 +9,8 @@ const ALL_NAMES: readonly TableName[] = [
   ...TOKEN_TABLES,
   'AuditLog',
   'ClientKeys',
+  'ResultCache',
+  'IdempotencyKeys',
   'ApplicationLogs',
   'RetryAttempts',
   'SchemaMigrations',

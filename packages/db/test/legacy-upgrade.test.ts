@@ -31,7 +31,13 @@ describe('upgrading a database made by the old Python service', () => {
   it('keeps every row and adds what the service needs', async () => {
     handle = await openDatabase({ kind: 'sqlite', filename });
     expect(await migrate(handle)).toEqual({
-      applied: ['0001-baseline', '0002-client-keys', '0003-upgrade-fixes'],
+      applied: [
+        '0001-baseline',
+        '0002-client-keys',
+        '0003-upgrade-fixes',
+        '0004-shared-cache',
+        '0005-presumed-charges',
+      ],
     });
     const db = handle.db;
 

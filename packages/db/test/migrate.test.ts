@@ -33,6 +33,8 @@ describe('migrate on an embedded SQLite file', () => {
       'ApplicationLogs',
       'AuditLog',
       'ClientKeys',
+      'IdempotencyKeys',
+      'ResultCache',
       'RetryAttempts',
       'SchemaMigrations',
       'TokenMaster',
@@ -52,6 +54,8 @@ describe('migrate on an embedded SQLite file', () => {
       '0001-baseline',
       '0002-client-keys',
       '0003-upgrade-fixes',
+      '0004-shared-cache',
+      '0005-presumed-charges',
     ]);
   });
 
@@ -114,12 +118,18 @@ describe('migrate on an embedded SQLite file', () => {
     for (const run of runs) expect(run.code, run.out).toBe(0);
     const appliedBy = runs.map((r) => JSON.parse(r.out.trim().split('\n').at(-1)!) as string[]);
     expect(appliedBy.filter((a) => a.length > 0)).toEqual([
-      ['0001-baseline', '0002-client-keys', '0003-upgrade-fixes'],
+      [
+        '0001-baseline',
+        '0002-client-keys',
+        '0003-upgrade-fixes',
+        '0004-shared-cache',
+        '0005-presumed-charges',
+      ],
     ]);
     const check = await openDatabase({ kind: 'sqlite', filename });
     try {
       const rows = await check.db.selectFrom('SchemaMigrations').selectAll().execute();
-      expect(rows).toHaveLength(3);
+      expect(rows).toHaveLength(5);
     } finally {
       await check.close();
     }

@@ -56,6 +56,8 @@ describe('SQL Server DDL, checked offline', () => {
       '"dbo"."ApplicationLogs"',
       '"dbo"."RetryAttempts"',
       '"dbo"."ClientKeys"',
+      '"dbo"."ResultCache"',
+      '"dbo"."IdempotencyKeys"',
     ]);
   });
 

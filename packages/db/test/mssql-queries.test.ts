@@ -10,8 +10,23 @@ import { findTsqlProblems } from './tsql-guard.ts';
 // compiler and recorded instead of sent. The snapshot is what a DBA reviews; the guard catches
 // what SQL Server would reject.
 async function recordAll(schemas = { schema: 'dbo', tokenSchema: 'docUpload' }) {
-  const h = recordingMssqlHandle(schemas);
   const at = new Date('2026-11-28T00:00:00.000Z');
+  const claim = {
+    companyId: 'NT047',
+    idempotencyKey: 'k',
+    fileSha256: 'sha',
+    ownerId: 'o',
+    requestId: 'r',
+    now: at,
+    leaseExpiresAt: at,
+  };
+  // A dispatched hold is found, and its usage row inserted, so the presumed charge is followed to its last statement.
+  const h = recordingMssqlHandle(schemas, (q) => {
+    if (/^delete from .* output .*deleted\.\[DispatchedAt\]/.test(q.sql))
+      return [{ TokenID: 1, CompanyID: 'NT047', RequestID: 'r', ReservedTokens: 9000, DispatchedAt: at }];
+    if (/^insert into "[^"]+"\."TokenUsageLogs"/.test(q.sql)) return [{ UsageID: 5 }];
+    return [];
+  });
   const calls: Array<[string, () => Promise<unknown>]> = [
     [
       'insertToken',
@@ -95,6 +110,17 @@ async function recordAll(schemas = { schema: 'dbo', tokenSchema: 'docUpload' }) 
     ['reserveStatement', () => data.reserveStatement(h, { tokenId: 1, tokens: 9000, now: at }).execute()],
     ['settleOnToken', () => data.settleOnToken(h, { tokenId: 1, reservationId: 7, usage: null, now: at })],
     ['releaseReservation', () => data.releaseReservation(h, 7, at)],
+    ['markReservationDispatched', () => data.markReservationDispatched(h, 7, at)],
+    [
+      'presumeReservation',
+      () =>
+        data.presumeReservation(h, {
+          reservationId: 7,
+          usage: { Branch: 'B', RequestedBy: 'u', Model: 'm', LatencyMs: 1500 },
+          now: at,
+        }),
+    ],
+    ['settleAbandonedReservation', () => data.settleAbandonedReservation(h, 7, at)],
     ['claimThresholdWarning', () => data.claimThresholdWarning(h, 1, at)],
     ['clearThresholdWarning', () => data.clearThresholdWarning(h, 1)],
     ['transitionTokenStatus', () => data.transitionTokenStatus(h, 1, ['Active'], 'Exceeded', 'why', at)],
@@ -116,6 +142,42 @@ async function recordAll(schemas = { schema: 'dbo', tokenSchema: 'docUpload' }) 
     ['listClientKeys', () => data.listClientKeys(h, 'NT047')],
     ['revokeClientKey', () => data.revokeClientKey(h, 1, at)],
     ['touchClientKey', () => data.touchClientKey(h, 1, at)],
+    ['findCachedResult', () => data.findCachedResult(h, 'NT047', 'sha', at)],
+    [
+      'storeCachedResult',
+      () =>
+        data.storeCachedResult(h, {
+          companyId: 'NT047',
+          fileSha256: 'sha',
+          resultJson: '{}',
+          requestId: 'r',
+          now: at,
+          expiresAt: at,
+        }),
+    ],
+    ['deleteCachedResults', () => data.deleteCachedResults(h, 'NT047')],
+    ['countCachedResults', () => data.countCachedResults(h, at)],
+    ['pruneCachedResults', () => data.pruneCachedResults(h, at, 500)],
+    ['trimCachedResults', () => data.trimCachedResults(h, 500, 100)],
+    ['claimIdempotencyKey', () => data.claimIdempotencyKey(h, claim)],
+    ['takeOverIdempotencyKey', () => data.takeOverIdempotencyKey(h, claim)],
+    ['getIdempotencyRecord', () => data.getIdempotencyRecord(h, 'NT047', 'k')],
+    [
+      'completeIdempotencyKey',
+      () =>
+        data.completeIdempotencyKey(h, {
+          companyId: 'NT047',
+          idempotencyKey: 'k',
+          ownerId: 'o',
+          resultJson: '{}',
+          expiresAt: at,
+        }),
+    ],
+    [
+      'releaseIdempotencyKey',
+      () => data.releaseIdempotencyKey(h, { companyId: 'NT047', idempotencyKey: 'k', ownerId: 'o' }),
+    ],
+    ['pruneIdempotencyKeys', () => data.pruneIdempotencyKeys(h, at, 500)],
   ];
   const recorded: Record<string, string[]> = {};
   for (const [name, call] of calls) {
@@ -159,6 +221,25 @@ describe('data access on SQL Server, compiled offline', () => {
     expect(recorded.settleOnToken?.[1]).toMatch(
       /^update "docUpload"\."TokenUsageSummary" set .* output inserted\.\[TotalUsedTokens\] as \[TotalUsedTokens\]/,
     );
+  });
+
+  it('a presumed charge takes the hold with DELETE … OUTPUT, then writes its usage row and the totals', async () => {
+    const recorded = await recordAll();
+    expect(recorded.markReservationDispatched).toEqual([
+      'update "docUpload"."TokenReservations" set "DispatchedAt" = @1 where "ReservationID" = @2',
+    ]);
+    for (const name of ['presumeReservation', 'settleAbandonedReservation']) {
+      const [take, usage, totals] = recorded[name] ?? [];
+      expect(take, name).toMatch(
+        /^delete from "docUpload"\."TokenReservations" output deleted\.\[TokenID\] as \[TokenID\], .*deleted\.\[DispatchedAt\] as \[DispatchedAt\] where "ReservationID" = @1$/,
+      );
+      expect(usage, name).toMatch(
+        /^insert into "docUpload"\."TokenUsageLogs" \(.*"PresumedTokens".*\) output inserted\.\[UsageID\] as \[UsageID\] values/,
+      );
+      expect(totals, name).toMatch(
+        /^update "docUpload"\."TokenUsageSummary" set "ReservedTokens" = "ReservedTokens" - @1, "TotalUsedTokens" = "TotalUsedTokens" \+ @2/,
+      );
+    }
   });
 
   it('the migration runner and the startup probe send valid T-SQL, the schema lock first', async () => {

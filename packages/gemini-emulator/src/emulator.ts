@@ -1,13 +1,20 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { invoiceFromImage, invoiceFromLines, pdfPageCount, pdfTextLines } from './document-reader.ts';
+import { invoiceFromImage, invoiceFromLines, pdfTextLines } from './document-reader.ts';
 import { errorReply, type FaultSpec, type FaultType, seededRandom } from './faults.ts';
+import { imageTokens } from './image-tokens.ts';
+import { pdfPageCount } from './page-count.ts';
 
 export interface EmulatorOptions {
   port?: number;
-  /** Thinking tokens reported per call (billed as output). */
+  /**
+   * Thinking tokens the model "wants" per call (billed as output). Like Google, a request's
+   * thinkingBudget caps them, unless thinkingOverflowTokens says by how much the model overshoots.
+   */
   thoughtsTokens?: number;
+  /** Thoughts reported beyond the request's thinkingBudget (Google: the model "might overflow" it). */
+  thinkingOverflowTokens?: number;
   /** Added to every answer, to look like a real upstream in benchmarks. */
   latencyMs?: number;
   /** When set, any other key is answered 400 API_KEY_INVALID. */
@@ -20,7 +27,7 @@ export interface KeyStats {
   requests: number;
   succeeded: number;
   failed: number;
-  /** What Google would bill this key: totalTokenCount of every answer that carried usage. */
+  /** What Google would bill this key: totalTokenCount of every answer that carried usage, delivered or not. */
   chargedTokens: number;
 }
 
@@ -39,9 +46,11 @@ export interface RecordedRequest {
   responseMimeType: string | undefined;
   hasResponseSchema: boolean;
   maxOutputTokens: number | undefined;
+  /** generationConfig.thinkingConfig.thinkingBudget as sent; undefined when absent. */
+  thinkingBudget: number | undefined;
   /** The caller's X-Request-Id, when it sends one (the gateway does), to reconcile charges per request. */
   requestId: string | null;
-  /** Tokens billed for this call (0 unless delivered with usage). */
+  /** Tokens billed for this call: its answer's totalTokenCount, delivered or not (status 499: the client was gone). */
   chargedTokens: number;
 }
 
@@ -58,7 +67,6 @@ export interface Emulator {
 }
 
 const PAGE_TOKENS = 258;
-const IMAGE_TOKENS = 258;
 
 const hash = (key: string) => createHash('sha256').update(key, 'utf8').digest('hex');
 const tokens = (text: string) => Math.ceil(text.length / 4);
@@ -70,6 +78,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   let random: { rate: number; next: () => number; types: readonly FaultType[] } | null = null;
   let stats = new Map<string, KeyStats>();
   let recorded: RecordedRequest[] = [];
+  /** Counts reset()s: a call received before one never bills into the stats that follow it. */
+  let resets = 0;
   const sockets = new Set<Socket>();
   const maxBody = options.maxBodyBytes ?? 100 * 1024 * 1024;
 
@@ -136,25 +146,30 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       responseMimeType: undefined,
       hasResponseSchema: false,
       maxOutputTokens: undefined,
+      thinkingBudget: undefined,
       requestId: (req.headers['x-request-id'] as string | undefined) ?? null,
       chargedTokens: 0,
     };
     recorded.push(record);
+    const receivedIn = resets;
     if (recorded.length > 5000) recorded = recorded.slice(-4000);
     const reply = (status: number, body: unknown, headers?: Record<string, string>, charged = 0) => {
-      // A client that gave up (its timeout) never receives the answer; the emulator bills only
-      // what it delivers, so the gateway's ledger and this count can be compared exactly.
+      // Like Google, a call received is billed once its answer is produced, even when the
+      // client gave up waiting (its timeout) and never receives it: recorded as status 499.
       if (res.destroyed || req.socket.destroyed) {
         record.status = 499;
-        if (record.keyHash) {
-          statFor(record.keyHash).requests += 1;
-          statFor(record.keyHash).failed += 1;
+        record.chargedTokens = charged;
+        if (record.keyHash && receivedIn === resets) {
+          const s = statFor(record.keyHash);
+          s.requests += 1;
+          s.failed += 1;
+          s.chargedTokens += charged;
         }
         return;
       }
       record.status = status;
       record.chargedTokens = charged;
-      if (record.keyHash) {
+      if (record.keyHash && receivedIn === resets) {
         const s = statFor(record.keyHash);
         s.requests += 1;
         if (status === 200) s.succeeded += 1;
@@ -209,17 +224,20 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     record.responseMimeType = config.responseMimeType as string | undefined;
     record.hasResponseSchema = Boolean(config.responseSchema ?? config.responseJsonSchema);
     record.maxOutputTokens = config.maxOutputTokens as number | undefined;
+    record.thinkingBudget = (
+      config.thinkingConfig as { thinkingBudget?: number } | undefined
+    )?.thinkingBudget;
 
     const textTokens = tokens(texts);
     const pdfs = media.filter((m) => m.mimeType === 'application/pdf');
     const images = media.filter((m) => m.mimeType.startsWith('image/'));
     const documentTokens = pdfs.reduce((s, m) => s + pdfPageCount(m.bytes) * PAGE_TOKENS, 0);
-    const imageTokens = images.length * IMAGE_TOKENS;
-    const promptTokens = textTokens + documentTokens + imageTokens;
+    const imagePromptTokens = images.reduce((s, m) => s + imageTokens(m.bytes), 0);
+    const promptTokens = textTokens + documentTokens + imagePromptTokens;
     const promptTokensDetails = [
       { modality: 'TEXT', tokenCount: textTokens },
       ...(documentTokens ? [{ modality: 'DOCUMENT', tokenCount: documentTokens }] : []),
-      ...(imageTokens ? [{ modality: 'IMAGE', tokenCount: imageTokens }] : []),
+      ...(imagePromptTokens ? [{ modality: 'IMAGE', tokenCount: imagePromptTokens }] : []),
     ];
     if (method === 'countTokens') return reply(200, { totalTokens: promptTokens, promptTokensDetails });
 
@@ -247,8 +265,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       }
       if (fault.type === 'slow') await sleep(fault.delayMs ?? 2000);
     }
+    const budget = record.thinkingBudget;
+    const wanted = options.thoughtsTokens ?? 0;
+    const thoughts =
+      budget === undefined || budget < 0
+        ? wanted
+        : Math.min(wanted, budget + (options.thinkingOverflowTokens ?? 0));
     const usage = (candidates: number) => {
-      const thoughts = options.thoughtsTokens ?? 0;
       return {
         promptTokenCount: promptTokens,
         candidatesTokenCount: candidates,
@@ -357,6 +380,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     },
     requests: () => [...recorded],
     reset() {
+      resets += 1;
       keyFaults.clear();
       anyFaults.length = 0;
       random = null;

@@ -123,6 +123,28 @@ describe('the Gemini emulator, through the real @google/genai SDK', () => {
     expect(emulator.stats().totalChargedTokens).toBe(res.usageMetadata?.totalTokenCount);
   });
 
+  it('bills an answer it produced for a client that stopped waiting (status 499), and never into the stats after a reset', async () => {
+    emulator.queueFaults([{ type: 'slow', delayMs: 300 }]);
+    await expect(
+      client().models.generateContent(request({ abortSignal: AbortSignal.timeout(50) })),
+    ).rejects.toThrow();
+    const deadline = Date.now() + 5000;
+    while (!emulator.requests().some((r) => r.status === 499) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 10));
+    const [abandoned] = emulator.requests();
+    expect(abandoned).toMatchObject({ status: 499, fault: 'slow' });
+    expect(abandoned!.chargedTokens).toBeGreaterThan(0);
+    expect(emulator.stats().totalChargedTokens).toBe(abandoned!.chargedTokens);
+    // A call still running when the emulator is reset bills into the stats it was received under.
+    emulator.queueFaults([{ type: 'slow', delayMs: 300 }]);
+    await expect(
+      client().models.generateContent(request({ abortSignal: AbortSignal.timeout(50) })),
+    ).rejects.toThrow();
+    emulator.reset();
+    await new Promise((r) => setTimeout(r, 400));
+    expect(emulator.stats().totalChargedTokens).toBe(0);
+  });
+
   it('resets connections, and keeps random faults replayable by seed', async () => {
     emulator.queueFaults([{ type: 'reset' }]);
     await expect(client().models.generateContent(request())).rejects.toThrow();

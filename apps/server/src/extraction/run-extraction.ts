@@ -6,7 +6,7 @@ import type { ServerDeps } from '../server-deps.ts';
 
 /**
  * Extraction as every route runs it (tRPC, REST, legacy /extract): the caller's credential and
- * company, the per-company concurrency limit, metrics.
+ * company, the per-company concurrency limit (a fair wait for a slot, see company-slots.ts), metrics.
  */
 export async function runExtraction(
   deps: ServerDeps,
@@ -26,17 +26,14 @@ export async function runExtraction(
   }
   const companyId = input.companyId.trim();
   authorizeCompany(auth, companyId);
-  const active = deps.inFlight.get(companyId) ?? 0;
-  if (active >= deps.config.companyConcurrency) {
-    throw new ServerError(
-      'COMPANY_BUSY',
-      `Company ${companyId} already has ${active} extractions in flight; retry shortly`,
-      { retryAfterSeconds: 1 },
-    );
-  }
-  deps.inFlight.set(companyId, active + 1);
+  // One bound for both lines, a slot here and quota in core: QUOTA_WAIT_MS in all, never past
+  // the deadline less MIN_DISPATCH_MS.
+  const { quotaWaitMs, deadlineMs, minDispatchMs } = deps.core.runtime.options;
+  const quotaWaitUntil = Date.now() + quotaWaitMs;
+  const until = Math.min(quotaWaitUntil, (input.receivedAt ?? Date.now()) + deadlineMs - minDispatchMs);
+  const release = await deps.companySlots.take(companyId, until);
   try {
-    const result = await extractInvoice(deps.core, input);
+    const result = await extractInvoice(deps.core, { ...input, quotaWaitUntil });
     const outcome = result.cached ? 'cached' : result.idempotentReplay ? 'replay' : 'ok';
     deps.metrics.extractions.inc({ outcome });
     if (result.usage.totalTokens > 0)
@@ -51,8 +48,6 @@ export async function runExtraction(
     });
     throw error;
   } finally {
-    const left = (deps.inFlight.get(companyId) ?? 1) - 1;
-    if (left <= 0) deps.inFlight.delete(companyId);
-    else deps.inFlight.set(companyId, left);
+    release();
   }
 }

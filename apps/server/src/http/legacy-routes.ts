@@ -29,13 +29,15 @@ export function legacyRoutes(): Hono<AppEnv> {
     return c.json(health, health.status === 'active' ? 200 : 503);
   });
 
-  app.get('/cache/status', (c) => c.json(readCacheStatus(c.get('deps'))));
+  app.get('/cache/status', async (c) => c.json(await readCacheStatus(c.get('deps'))));
 
-  app.post('/cache/invalidate', requireAdmin, (c) => {
+  app.post('/cache/invalidate', requireAdmin, async (c) => {
     const companyId = c.req.query('companyId')?.trim() || undefined;
     // The same bound as the upload's companyID (the ZodError becomes a 400 VALIDATION_ERROR).
     if (companyId !== undefined) z.object({ companyId: printableText(50) }).parse({ companyId });
-    return c.json(invalidateCache(c.get('deps'), companyId));
+    // The old envelope's status is "ok" | "error", as on every legacy route; the message is the old one.
+    const { status: _, ...answer } = await invalidateCache(c.get('deps'), companyId);
+    return c.json({ status: 'ok', ...answer });
   });
 
   app.post('/extract', async (c) => {

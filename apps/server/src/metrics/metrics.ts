@@ -78,6 +78,10 @@ export function createMetrics() {
     ),
     retries: new Counter('igw_provider_failed_attempts_total', 'Failed provider attempts by error code'),
     tokens: new Counter('igw_tokens_charged_total', 'Tokens charged by company and key hint'),
+    presumedTokens: new Counter(
+      'igw_tokens_presumed_total',
+      'Tokens charged as presumed usage (a dispatched provider call that never answered, or whose process died before it settled), by company and source (attempt or sweep)',
+    ),
     dbWait: new Histogram(
       'igw_db_wait_seconds',
       'Time spent acquiring a key (database reads and the hold, lock waits included) before a provider call',

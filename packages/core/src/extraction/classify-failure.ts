@@ -28,6 +28,13 @@ export interface Failure {
   retryAfterMs: number | undefined;
   /** Safe to store and show: no key, no request body. */
   message: string;
+  /**
+   * The call may have reached the provider and its answer never arrived (a timeout, an abort, a
+   * connection lost after connecting): the provider may bill it and reports nothing, so its hold
+   * is charged in full as presumed usage. False for an answer (any HTTP status: Google does not
+   * bill an error reply), a refused connection, or an open circuit: nothing was billed.
+   */
+  answerLost: boolean;
 }
 
 type GoogleError = {
@@ -43,6 +50,7 @@ export function classifyFailure(error: unknown, apiKey: string): Failure {
       httpStatus: null,
       retryAfterMs: undefined,
       message: 'circuit open for this key',
+      answerLost: false,
     };
   }
   if (
@@ -55,6 +63,7 @@ export function classifyFailure(error: unknown, apiKey: string): Failure {
       httpStatus: null,
       retryAfterMs: undefined,
       message: 'the provider did not answer in time',
+      answerLost: true,
     };
   }
   if (!(error instanceof ProviderHttpError)) {
@@ -68,6 +77,8 @@ export function classifyFailure(error: unknown, apiKey: string): Failure {
       message: scrub(
         `network error${cause ? ` (${cause})` : ''}: ${(error as Error)?.message ?? String(error)}`,
       ),
+      // A connection that never opened carried no request; one lost later may have.
+      answerLost: !(cause && NEVER_CONNECTED.has(cause)),
     };
   }
   const body = (typeof error.body === 'object' ? error.body : {}) as GoogleError;
@@ -83,7 +94,7 @@ export function classifyFailure(error: unknown, apiKey: string): Failure {
     | string
     | undefined;
   const retryAfterMs = parseDuration(retryDelay) ?? error.retryAfterMs;
-  const base = { httpStatus: error.status, retryAfterMs, message };
+  const base = { httpStatus: error.status, retryAfterMs, message, answerLost: false };
   if (error.status === 400 && reason === 'API_KEY_INVALID')
     return { ...base, kind: 'key_rejected', code: reason };
   if (error.status === 403) return { ...base, kind: 'key_rejected', code: reason ?? status };
@@ -102,6 +113,21 @@ export function classifyFailure(error: unknown, apiKey: string): Failure {
   if ([408, 500, 502, 503, 504].includes(error.status)) return { ...base, kind: 'transient', code: status };
   return { ...base, kind: 'rejected', code: reason ?? status };
 }
+
+/** Failures to open a connection at all (DNS, refused, unreachable, TLS): no request left this process. */
+const NEVER_CONNECTED: ReadonlySet<string> = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'CERT_HAS_EXPIRED',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
 
 /** google.protobuf.Duration as JSON: "59s", "1.5s". */
 function parseDuration(value: string | undefined): number | undefined {

@@ -6,7 +6,13 @@ import { DomainError } from '../errors/domain-error.ts';
 import { type KeyLease, normaliseCompanyId } from '../ledger/acquire-key.ts';
 import { coolDownKey, markKeyInvalid } from '../ledger/key-status.ts';
 import { estimateTokens } from '../ledger/ledger-options.ts';
-import { releaseLease, settleLease, type UsageReport } from '../ledger/settle-lease.ts';
+import {
+  markLeaseDispatched,
+  presumeLease,
+  releaseLease,
+  settleLease,
+  type UsageReport,
+} from '../ledger/settle-lease.ts';
 import { classifyFailure, type Failure } from './classify-failure.ts';
 import { deadlineSignal } from './deadline-signal.ts';
 import {
@@ -24,6 +30,7 @@ import type { ModelReply } from './gemini-provider.ts';
 import { checkInvoiceArithmetic } from './invoice-checks.ts';
 import { ModelReplySchema } from './invoice-schema.ts';
 import { normaliseInvoice } from './normalise-invoice.ts';
+import { assertServableNow, storeResultQuietly } from './stored-answers.ts';
 import { type UploadedFile, type ValidatedFile, validateUpload } from './validate-upload.ts';
 
 export interface ExtractionDeps extends CoreDeps {
@@ -42,6 +49,12 @@ export interface ExtractionInput {
   idempotencyKey?: string | undefined;
   /** When the request reached the server (epoch ms); the deadline counts from here. Default: now. */
   receivedAt?: number | undefined;
+  /**
+   * When its wait for quota held by requests in flight must end (epoch ms), for a caller that
+   * already waited in a line of its own (the server's company slots). Default: QUOTA_WAIT_MS
+   * after it first asks for a key. Never past its deadline less MIN_DISPATCH_MS either way.
+   */
+  quotaWaitUntil?: number | undefined;
 }
 
 const LOGGER = 'extraction';
@@ -83,8 +96,12 @@ export async function extractInvoice(
     input.idempotencyKey,
     file.sha256,
     run,
+    // The same key in progress elsewhere is waited for, at most until this request's deadline.
+    { waitUntil: receivedAt + deps.runtime.options.deadlineMs, requestId: input.requestId },
   );
   if (!replayed) return result;
+  // A stored answer only for a company an uncached request could be served for now.
+  await assertServableNow(deps, companyId, estimateTokens(deps.ledger, file));
   log('INFO', `Idempotent replay of request ${result.requestId}`);
   return { ...result, requestId: input.requestId, idempotentReplay: true, usage: ZERO_USAGE, attempts: [] };
 }
@@ -99,14 +116,23 @@ async function extractValidated(
   file: ValidatedFile,
   log: Log,
 ): Promise<ExtractionResult> {
-  const hit = deps.runtime.cache.get(input.companyId, file.sha256);
+  const { cache, inFlight } = deps.runtime;
+  const hit = await cache.get(input.companyId, file.sha256);
   if (hit) {
+    // Not for a company whose keys could not serve it uncached (Expired, Disabled, none…).
+    await assertServableNow(deps, input.companyId, estimateTokens(deps.ledger, file));
     log('INFO', `Served from the result cache (first extracted by request ${hit.requestId})`);
     return { ...hit, requestId: input.requestId, cached: true, usage: ZERO_USAGE, attempts: [] };
   }
-  const result = await callUnderPolicy(deps, input, file, log);
-  deps.runtime.cache.set(input.companyId, file.sha256, result);
-  return result;
+  // An identical upload already in flight in this process: share its one provider call.
+  const { result, shared } = await inFlight.run(`${input.companyId}\n${file.sha256}`, async () => {
+    const extracted = await callUnderPolicy(deps, input, file, log);
+    await storeResultQuietly(cache, input.companyId, file.sha256, extracted, log);
+    return extracted;
+  });
+  if (!shared) return result;
+  log('INFO', `Served by request ${result.requestId}, which was extracting the same file`);
+  return { ...result, requestId: input.requestId, cached: true, usage: ZERO_USAGE, attempts: [] };
 }
 
 /** An attempt failed and the policy will try again after `delayMs`. */
@@ -124,6 +150,8 @@ interface RequestState {
   retriesUsed: number;
   failovers: number;
   invalidOutputRetried: boolean;
+  /** The key of a hold charged as presumed: the retry takes a new hold, on that key if it can. */
+  retryOn: number | undefined;
   clock: RequestClock;
 }
 
@@ -142,7 +170,8 @@ async function callUnderPolicy(
     retriesUsed: 0,
     failovers: 0,
     invalidOutputRetried: false,
-    clock: startClock(input.receivedAt ?? Date.now(), runtime.options.deadlineMs),
+    retryOn: undefined,
+    clock: startClock(input.receivedAt ?? Date.now(), runtime.options.deadlineMs, input.quotaWaitUntil),
   };
   // Our retry loop is the only one (the SDK's retries stay off). Attempts are bounded by the
   // counters in RequestState; maxAttempts is only a backstop.
@@ -186,7 +215,13 @@ async function attempt(
   state.lease ??= await acquireTimed(
     deps,
     state.clock,
-    { companyId: input.companyId, requestId: input.requestId, tokens, exclude: state.exclude },
+    {
+      companyId: input.companyId,
+      requestId: input.requestId,
+      tokens,
+      exclude: state.exclude,
+      prefer: state.retryOn,
+    },
     log,
   );
   const lease = state.lease;
@@ -206,7 +241,22 @@ async function attempt(
     deps.observer?.refusedBeforeDispatch(cause);
     throw error;
   }
+  // From here the provider may bill the call: a hold left unsettled is charged, not released.
+  if (!(await markLeaseDispatched(deps, lease))) {
+    // Its hold expired and was swept (released): calling now would spend quota nobody holds.
+    state.lease = undefined;
+    log('WARNING', `The hold on key ${lease.keyHint} was gone before attempt ${number}; taking a new one`, {
+      tokenId: lease.tokenId,
+    });
+    throw new RetryableAttempt(0);
+  }
   const started = performance.now();
+  const callDetails = () => ({
+    model: runtime.model.model,
+    latencyMs: performance.now() - started,
+    branch: input.branch?.trim() || 'Default',
+    requestedBy: input.username?.trim() || 'System',
+  });
   let reply: ModelReply;
   try {
     reply = await runtime.breakerFor(lease.tokenId).execute(() =>
@@ -219,6 +269,7 @@ async function attempt(
             file,
             signal: bounded.signal,
             requestId: input.requestId,
+            maxOutputTokens: lease.maxOutputTokens,
           });
         } finally {
           bounded.dispose();
@@ -226,14 +277,17 @@ async function attempt(
       }),
     );
   } catch (error) {
-    return onFailure(deps, input, state, lease, number, classifyFailure(error, lease.apiKey), log);
+    const failure = classifyFailure(error, lease.apiKey);
+    if (failure.answerLost) {
+      // Dispatched, never answered: the provider may have billed it. The hold is charged in
+      // full (or left to the sweeper, which does the same); a retry takes a new hold.
+      state.lease = undefined;
+      state.retryOn = lease.tokenId;
+      await presumeLease(deps, lease, callDetails());
+    }
+    return onFailure(deps, input, state, lease, number, failure, log);
   }
-  const call = {
-    model: runtime.model.model,
-    latencyMs: performance.now() - started,
-    branch: input.branch?.trim() || 'Default',
-    requestedBy: input.username?.trim() || 'System',
-  };
+  const call = callDetails();
   if (reply.blockReason) {
     state.lease = undefined;
     await settleLease(deps, lease, { ...call, usage: reply.usage, outcome: 'blocked' });

@@ -12,6 +12,11 @@ export interface ExtractionOptions {
   deadlineMs: number;
   /** No provider call (first, retry or failover) starts with less of the deadline left than this. */
   minDispatchMs: number;
+  /**
+   * How long a request may wait in line, in all, for quota held by requests in flight to settle
+   * (never past its deadline less minDispatchMs) before it is refused with TOKEN_BUSY. 0: no wait.
+   */
+  quotaWaitMs: number;
   /** How many times a request may move to another key of its company. */
   maxKeyFailovers: number;
   breakerConsecutiveFailures: number;
@@ -32,6 +37,7 @@ export const DEFAULT_EXTRACTION_OPTIONS: ExtractionOptions = {
   attemptTimeoutMs: 60_000,
   deadlineMs: 120_000,
   minDispatchMs: 2000,
+  quotaWaitMs: 10_000,
   maxKeyFailovers: 3,
   breakerConsecutiveFailures: 5,
   breakerHalfOpenAfterMs: 30_000,

@@ -12,30 +12,40 @@ import { classifyFailure } from './classify-failure.ts';
 import type { ExtractionOptions } from './extraction-options.ts';
 import type { ExtractionResult } from './extraction-result.ts';
 import type { InvoiceModel } from './gemini-provider.ts';
-import { IdempotencyStore } from './idempotency.ts';
-import { ResultCache } from './result-cache.ts';
+import { type IdempotencyRecords, IdempotencyStore } from './idempotency.ts';
+import { ResultCache, type ResultStore } from './result-cache.ts';
+import { SingleFlight } from './single-flight.ts';
 
 /**
  * What lives as long as the process: the model adapter, one circuit breaker per key (a breaker
- * only works if the same one sees every call), the per-attempt timeout, the result cache and
- * the idempotency store.
+ * only works if the same one sees every call), the per-attempt timeout, the extractions in
+ * flight (identical uploads share one), and the result cache and idempotency records (in the
+ * database when the server passes its stores; in memory otherwise).
  */
 export interface ExtractionRuntime {
   readonly model: InvoiceModel;
   readonly options: ExtractionOptions;
   readonly attemptTimeout: TimeoutPolicy;
-  readonly cache: ResultCache<ExtractionResult>;
-  readonly idempotency: IdempotencyStore<ExtractionResult>;
+  readonly cache: ResultStore<ExtractionResult>;
+  readonly idempotency: IdempotencyRecords<ExtractionResult>;
+  /** Extractions in flight in this process, by company and file hash. */
+  readonly inFlight: SingleFlight<ExtractionResult>;
   breakerFor(tokenId: number): CircuitBreakerPolicy;
   /** Breaker state per key, for /metrics. */
   breakerStates(): Array<{ tokenId: number; state: 'closed' | 'open' | 'half-open' | 'isolated' }>;
   random: () => number;
 }
 
+export interface ResultStores {
+  cache?: ResultStore<ExtractionResult> | undefined;
+  idempotency?: IdempotencyRecords<ExtractionResult> | undefined;
+}
+
 export function createExtractionRuntime(
   model: InvoiceModel,
   options: ExtractionOptions,
   random: () => number = Math.random,
+  stores: ResultStores = {},
 ): ExtractionRuntime {
   const breakers = new Map<number, CircuitBreakerPolicy>();
   // Only failures that say "the provider is unwell" open a key's circuit, not a bad request.
@@ -45,8 +55,9 @@ export function createExtractionRuntime(
     options,
     random,
     attemptTimeout: timeout(options.attemptTimeoutMs, TimeoutStrategy.Aggressive),
-    cache: new ResultCache(options.cacheTtlMs, options.cacheMaxEntries),
-    idempotency: new IdempotencyStore(options.idempotencyTtlMs),
+    cache: stores.cache ?? new ResultCache(options.cacheTtlMs, options.cacheMaxEntries),
+    idempotency: stores.idempotency ?? new IdempotencyStore(options.idempotencyTtlMs),
+    inFlight: new SingleFlight(),
     breakerFor(tokenId) {
       let breaker = breakers.get(tokenId);
       if (!breaker) {

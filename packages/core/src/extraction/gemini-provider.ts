@@ -48,6 +48,8 @@ export interface InvoiceModel {
     file: ValidatedFile;
     signal: AbortSignal;
     requestId?: string;
+    /** This call's output cap (the lease's, cut down on a key with little left); default: the model's. */
+    maxOutputTokens?: number | undefined;
   }): Promise<ModelReply>;
 }
 
@@ -61,7 +63,7 @@ export function createGeminiModel(options: GeminiProviderOptions): InvoiceModel 
   }
   return {
     model: options.model,
-    async generate({ apiKey, file, signal, requestId }) {
+    async generate({ apiKey, file, signal, requestId, maxOutputTokens }) {
       let retryAfter: string | null = null;
       // A client per call: the key is held no longer than the call.
       const client = new GoogleGenAI({
@@ -92,7 +94,8 @@ export function createGeminiModel(options: GeminiProviderOptions): InvoiceModel 
             temperature: 0,
             responseMimeType: 'application/json',
             responseSchema: INVOICE_RESPONSE_SCHEMA as never,
-            maxOutputTokens: options.maxOutputTokens,
+            // Never above the model's own cap: the hold covers whichever is smaller.
+            maxOutputTokens: Math.min(maxOutputTokens ?? options.maxOutputTokens, options.maxOutputTokens),
             thinkingConfig: { thinkingBudget },
             abortSignal: signal,
             // Lets a provider-side log (or the emulator) be matched to the gateway's request.

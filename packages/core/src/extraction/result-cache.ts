@@ -1,6 +1,7 @@
 /**
- * Extraction results by company and file hash: an identical upload costs no tokens. In memory,
- * per process, least recently used out first.
+ * Extraction results by company and file hash: an identical upload costs no tokens. The
+ * contract is async so the records can live in the database (`DbResultCache`, shared by every
+ * instance); `ResultCache` is the in-memory, per-process version (tests, tools).
  */
 export interface CacheStats {
   entries: number;
@@ -11,9 +12,30 @@ export interface CacheStats {
   evictions: number;
   invalidations: number;
   oldestAgeMs: number | null;
+  /** Where the entries live. */
+  store?: 'memory' | 'database';
+  /** Results not stored because their JSON was over the size cap. */
+  tooLarge?: number;
+  /** Σ size of the stored results' JSON, in bytes (database only). */
+  storedBytes?: number;
 }
 
-export class ResultCache<T> {
+export interface ResultStore<T> {
+  /** The company's live result for this file, if any. Companies never share entries. */
+  get(companyId: string, sha256: string): Promise<T | undefined>;
+  set(companyId: string, sha256: string, value: T): Promise<void>;
+  /** Drops one company's entries, or all of them. Returns how many went. */
+  invalidate(companyId?: string): Promise<number>;
+  /** Counters of this process, and the entry count as last read (cheap, for scrapes). */
+  stats(): CacheStats;
+  /** The same, with the entries counted now. */
+  readStats(): Promise<CacheStats>;
+  /** Deletes expired entries and those over the size limit, at most `maxRows`. Returns how many went. */
+  prune?(now: Date, maxRows: number): Promise<number>;
+}
+
+/** In memory, per process, least recently used out first. */
+export class ResultCache<T> implements ResultStore<T> {
   readonly #entries = new Map<string, { value: T; storedAt: number }>();
   #hits = 0;
   #misses = 0;
@@ -26,7 +48,7 @@ export class ResultCache<T> {
     private readonly now: () => number = Date.now,
   ) {}
 
-  get(companyId: string, sha256: string): T | undefined {
+  async get(companyId: string, sha256: string): Promise<T | undefined> {
     const key = `${companyId}\n${sha256}`;
     const entry = this.#entries.get(key);
     if (!entry || this.now() - entry.storedAt > this.ttlMs) {
@@ -40,7 +62,7 @@ export class ResultCache<T> {
     return entry.value;
   }
 
-  set(companyId: string, sha256: string, value: T): void {
+  async set(companyId: string, sha256: string, value: T): Promise<void> {
     if (this.maxEntries <= 0 || this.ttlMs <= 0) return;
     const key = `${companyId}\n${sha256}`;
     this.#entries.delete(key);
@@ -51,8 +73,7 @@ export class ResultCache<T> {
     }
   }
 
-  /** Drops one company's entries, or all of them. Returns how many went. */
-  invalidate(companyId?: string): number {
+  async invalidate(companyId?: string): Promise<number> {
     let removed = 0;
     for (const key of [...this.#entries.keys()]) {
       if (companyId === undefined || key.startsWith(`${companyId}\n`)) {
@@ -75,6 +96,11 @@ export class ResultCache<T> {
       evictions: this.#evictions,
       invalidations: this.#invalidations,
       oldestAgeMs: first ? this.now() - first.storedAt : null,
+      store: 'memory',
     };
+  }
+
+  async readStats(): Promise<CacheStats> {
+    return this.stats();
   }
 }

@@ -2,8 +2,8 @@ import { type CompanyKeyState, listCompanyKeyStates, reserveOnToken, settleOnTok
 import type { CoreDeps } from '../core-deps.ts';
 import { DomainError, isDomainError } from '../errors/domain-error.ts';
 import { readApiKey } from '../vault/stored-key.ts';
-import { chooseKey } from './choose-key.ts';
 import { autoTransition } from './key-status.ts';
+import { chooseKeyFor, grantFor, leastHold, type OutputShare } from './output-cap.ts';
 
 /**
  * One key for one request: the key chosen is the key called and the key charged. The plaintext
@@ -16,7 +16,12 @@ export interface KeyLease {
   apiKey: string;
   keyHint: string;
   reservationId: number;
+  /** The hold granted: the whole request, or less on a key with little left (see output-cap.ts). */
   reservedTokens: number;
+  /** The output cap to send with the call, cut down with the hold; undefined: the model's own cap. */
+  maxOutputTokens?: number | undefined;
+  /** Set once its hold is marked dispatched (markLeaseDispatched), before its first provider call. */
+  dispatched?: boolean;
 }
 
 export interface AcquireInput {
@@ -24,8 +29,15 @@ export interface AcquireInput {
   requestId: string;
   /** The worst-case cost to hold (see estimateTokens). */
   tokens: number;
+  /**
+   * The output cap's part of `tokens`, which may be cut down to its floor on a key with less left
+   * (the hold shrinks with it). Without it, all of `tokens` is held or nothing.
+   */
+  output?: OutputShare | undefined;
   /** Keys that already failed this request (failover). */
   exclude?: ReadonlySet<number>;
+  /** A key to try first while it can cover the request: a retry after a presumed charge stays on its key. */
+  prefer?: number | undefined;
   random?: () => number;
 }
 
@@ -72,22 +84,26 @@ export async function acquireKey(deps: CoreDeps, input: AcquireInput): Promise<K
       hasSummary: s.hasSummary,
     }));
   let undecryptable: DomainError | undefined;
+  let preferred = candidates.find((c) => c.tokenId === input.prefer && c.available >= leastHold(input));
+  let races = 0;
   for (;;) {
-    const pick = chooseKey(candidates, input.tokens, input.random);
+    const pick = preferred ?? chooseKeyFor(candidates, input, input.random);
+    preferred = undefined;
     if (!pick) break;
+    const grant = grantFor(pick.available, input) ?? { tokens: input.tokens, maxOutputTokens: undefined };
     const reservationId = await reserveOnToken(deps.db, {
       tokenId: pick.tokenId,
       companyId,
       requestId: input.requestId,
-      tokens: input.tokens,
+      tokens: grant.tokens,
       now,
       expiresAt: new Date(now.getTime() + deps.ledger.reservationTtlMs),
       instanceId: deps.ledger.instanceId,
       hasSummary: pick.hasSummary,
     });
     if (reservationId === null) {
-      // Another request took the last of this key's quota first.
-      candidates = candidates.filter((c) => c.tokenId !== pick.tokenId);
+      // Another request took some or all of this key's quota first: what is left may still do.
+      candidates = await afterRace(deps, companyId, candidates, pick.tokenId, races++ < MAX_RACES, now);
       continue;
     }
     try {
@@ -99,7 +115,8 @@ export async function acquireKey(deps: CoreDeps, input: AcquireInput): Promise<K
         apiKey,
         keyHint,
         reservationId,
-        reservedTokens: input.tokens,
+        reservedTokens: grant.tokens,
+        maxOutputTokens: grant.maxOutputTokens,
       };
     } catch (error) {
       await settleOnToken(deps.db, {
@@ -123,6 +140,31 @@ export async function acquireKey(deps: CoreDeps, input: AcquireInput): Promise<K
   throw explainNoKey(companyId, await listCompanyKeyStates(deps.db, companyId), input, deps.now());
 }
 
+/** How many times one acquisition looks again at a key it lost a race for. */
+const MAX_RACES = 8;
+
+/**
+ * After losing a race for a key: the key again with what it has left now (a smaller grant may
+ * still fit), or without it once it cannot serve or the looks are used up.
+ */
+async function afterRace<C extends { tokenId: number; available: number }>(
+  deps: CoreDeps,
+  companyId: string,
+  candidates: C[],
+  tokenId: number,
+  lookAgain: boolean,
+  now: Date,
+): Promise<C[]> {
+  const fresh = lookAgain
+    ? (await listCompanyKeyStates(deps.db, companyId)).find((s) => s.tokenId === tokenId)
+    : undefined;
+  return candidates.flatMap((c) => {
+    if (c.tokenId !== tokenId) return [c];
+    if (!fresh || !isUsable(fresh, now)) return [];
+    return [{ ...c, available: fresh.totalTokenLimit - fresh.usedTokens - fresh.reservedTokens }];
+  });
+}
+
 function isUsable(s: CompanyKeyState, now: Date): boolean {
   return (
     s.status === 'Active' &&
@@ -136,10 +178,12 @@ function isUsable(s: CompanyKeyState, now: Date): boolean {
 export function explainNoKey(
   companyId: string,
   states: readonly CompanyKeyState[],
-  input: Pick<AcquireInput, 'tokens' | 'exclude'>,
+  input: Pick<AcquireInput, 'tokens' | 'exclude' | 'output'>,
   now: Date,
 ): DomainError {
   const details = { companyId, statuses: [...new Set(states.map((s) => s.status))].sort() };
+  // What one request needs at the least (its output cap at the floor, when it may be cut).
+  const need = leastHold(input);
   if (states.length === 0) {
     return new DomainError(
       'NO_ACTIVE_TOKEN',
@@ -150,20 +194,25 @@ export function explainNoKey(
   // An Active key that could serve later: its quota is held by requests in flight, its provider
   // quota is spent for the day, or it failed for this request only.
   const waits: number[] = [];
+  // True when a key this request may use could serve it once holds in flight settle.
+  let heldInFlight = false;
   for (const s of states) {
     if (s.status !== 'Active' || s.retiresAt !== null || isLapsed(s.expiresAt, now)) continue;
-    const coversIt = s.totalTokenLimit - s.usedTokens >= input.tokens;
+    const coversIt = s.totalTokenLimit - s.usedTokens >= need;
     if (!coversIt) continue;
     if (s.cooldownUntil && !isLapsed(s.cooldownUntil, now))
       waits.push(Math.ceil((Date.parse(s.cooldownUntil) - now.getTime()) / 1000));
-    else waits.push(5);
+    else {
+      waits.push(5);
+      if (!input.exclude?.has(s.tokenId)) heldInFlight = true;
+    }
   }
   if (waits.length > 0) {
     const retryAfterSeconds = Math.max(1, Math.min(...waits));
     return new DomainError(
       'TOKEN_BUSY',
       `All usable keys of company ${companyId} are busy (quota held by requests in flight, or the provider's daily quota is spent); retry in ${retryAfterSeconds} s`,
-      { details, retryAfterSeconds },
+      { details: { ...details, heldInFlight }, retryAfterSeconds },
     );
   }
   const has = (test: (s: CompanyKeyState) => boolean) => states.some(test);
@@ -175,15 +224,16 @@ export function explainNoKey(
     );
   }
   if (
-    has(
-      (s) =>
-        s.status === 'Exceeded' || (s.status === 'Active' && s.totalTokenLimit - s.usedTokens < input.tokens),
-    )
+    has((s) => s.status === 'Exceeded' || (s.status === 'Active' && s.totalTokenLimit - s.usedTokens < need))
   ) {
+    // The most any of its keys that were not stopped by hand has left.
+    const spent = states.filter((s) => s.status === 'Active' || s.status === 'Exceeded');
+    const left = Math.max(0, ...spent.map((s) => s.totalTokenLimit - s.usedTokens));
+    const where = spent.length > 1 ? ' on its fullest key' : '';
     return new DomainError(
       'TOKEN_LIMIT_EXCEEDED',
-      `Token limit exceeded: Active token missing: existing token(s) exceeded usage limit (company ${companyId}).`,
-      { details },
+      `Token limit exceeded: Active token missing: existing token(s) exceeded usage limit (company ${companyId}): ${left} tokens left${where}, one request needs at least ${need}.`,
+      { details: { ...details, tokensLeft: left, tokensNeeded: need } },
     );
   }
   if (has((s) => s.status === 'Disabled' || (s.status === 'Active' && s.retiresAt !== null))) {

@@ -3,8 +3,16 @@ import { randomUUID } from 'node:crypto';
 export interface LedgerOptions {
   /** How long a hold lives before the sweeper presumes its process dead. */
   reservationTtlMs: number;
-  /** The generation cap sent to the model; every reservation includes it in full. */
+  /**
+   * The generation cap sent to the model when the key can afford it; a hold includes it in full.
+   * On a key with less left, the cap sent (and held) is cut to what is left (see output-cap.ts).
+   */
   maxOutputTokens: number;
+  /**
+   * The least output cap a call is sent with (at most maxOutputTokens): a key with less left than
+   * the prompt, the thinking budget and this floor cannot serve the request.
+   */
+  minOutputTokens: number;
   /**
    * The thinking budget sent with every call (see createGeminiModel); every reservation includes
    * it in full too, because thoughts are billed as output and may come on top of maxOutputTokens.
@@ -27,6 +35,7 @@ export const DEFAULT_THINKING_BUDGET = 0;
 export const DEFAULT_LEDGER_OPTIONS: Omit<LedgerOptions, 'instanceId'> = {
   reservationTtlMs: 5 * 60_000,
   maxOutputTokens: 8192,
+  minOutputTokens: 1024,
   thinkingBudget: DEFAULT_THINKING_BUDGET,
   promptOverheadTokens: 2000,
   // Upper bounds, not averages: Gemini bills a PDF page at up to 560 tokens at high media
@@ -68,11 +77,27 @@ export function estimateTokens(options: LedgerOptions, document: DocumentShape):
   return options.promptOverheadTokens + media + options.maxOutputTokens + options.thinkingBudget;
 }
 
-/** The cheapest request there can be: a key whose remaining quota is below it is Exceeded. */
+/** The output cap a call can be cut down to: MIN_OUTPUT_TOKENS, never above the full cap. */
+export function outputFloor(options: LedgerOptions): number {
+  return Math.max(1, Math.min(options.minOutputTokens, options.maxOutputTokens));
+}
+
+/** The least a request with this full hold (estimateTokens) can be held at: its output cap at the floor. */
+export function leastHoldTokens(options: LedgerOptions, fullHold: number): number {
+  return fullHold - options.maxOutputTokens + outputFloor(options);
+}
+
+/**
+ * The cheapest request there can be, held at its least (the output cap at its floor): a key
+ * whose remaining quota is below it is Exceeded.
+ */
 export function minimalRequestTokens(options: LedgerOptions): number {
-  return Math.min(
-    estimateTokens(options, { kind: 'pdf', pages: 1 }),
-    estimateTokens(options, { kind: 'image', width: 1, height: 1 }),
+  return leastHoldTokens(
+    options,
+    Math.min(
+      estimateTokens(options, { kind: 'pdf', pages: 1 }),
+      estimateTokens(options, { kind: 'image', width: 1, height: 1 }),
+    ),
   );
 }
 

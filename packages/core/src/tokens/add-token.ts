@@ -4,6 +4,7 @@ import { DomainError } from '../errors/domain-error.ts';
 import { normaliseCompanyId } from '../ledger/acquire-key.ts';
 import { validateApiKey } from '../vault/key-vault.ts';
 import { recordAudit, tokenSnapshot } from './audit.ts';
+import { uncoveredLimitReason, uncoveredLimitWarning } from './limit-coverage.ts';
 import { checkDateRange } from './token-dates.ts';
 import { getTokenView, type TokenView } from './token-view.ts';
 
@@ -27,7 +28,10 @@ export function checkLimit(limit: number, what = 'The token limit'): number {
   return limit;
 }
 
-/** Registers a key: encrypted at rest, shown only by its hint from now on. */
+/**
+ * Registers a key: encrypted at rest, shown only by its hint from now on. A limit too small for
+ * one request registers the key Exceeded, with the reason, and the view says so in `warnings`.
+ */
 export async function addToken(deps: CoreDeps, who: Actor, input: AddTokenInput): Promise<TokenView> {
   const companyId = normaliseCompanyId(input.companyId);
   const apiKey = validateApiKey(input.apiKey);
@@ -39,6 +43,7 @@ export async function addToken(deps: CoreDeps, who: Actor, input: AddTokenInput)
     throw new DomainError('DUPLICATE_KEY', 'This API key is already registered', { details: { companyId } });
   }
   const now = deps.now();
+  const uncovered = uncoveredLimitReason(deps.ledger, limit, 0);
   let tokenId: number;
   try {
     tokenId = await insertToken(deps.db, {
@@ -49,7 +54,8 @@ export async function addToken(deps: CoreDeps, who: Actor, input: AddTokenInput)
       KeyHash: keyHash,
       Provider: input.provider ?? 'Gemini',
       TotalTokenLimit: limit,
-      Status: 'Active',
+      Status: uncovered ? 'Exceeded' : 'Active',
+      StatusReason: uncovered ?? null,
       ExpiresAt: expiresAt,
       RotatedFromTokenID: input.rotatedFromTokenId ?? null,
       CreatedAt: now,
@@ -73,5 +79,6 @@ export async function addToken(deps: CoreDeps, who: Actor, input: AddTokenInput)
     before: null,
     after: tokenSnapshot(await getToken(deps.db, tokenId)),
   });
-  return getTokenView(deps.db, tokenId);
+  const view = await getTokenView(deps.db, tokenId);
+  return uncovered ? { ...view, warnings: [uncoveredLimitWarning(uncovered, view.status)] } : view;
 }

@@ -21,6 +21,8 @@ export interface TokenView extends TokenInfo {
     lastUsedAt: string | null;
   } | null;
   health: string | null;
+  /** What the operator should know about the change just made (a limit too small for one request). */
+  warnings?: string[];
 }
 
 export async function listTokenViews(db: DbHandle, filter: TokenFilter = {}): Promise<TokenView[]> {

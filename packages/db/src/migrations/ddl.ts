@@ -116,6 +116,21 @@ export function syncTable(ctx: MigrationContext, schema: string, spec: TableSpec
   return steps;
 }
 
+/**
+ * ADD COLUMN for each of `columns` a table lacks: how a later migration widens a table an
+ * earlier one created (syncTable would also CREATE the table from the partial spec).
+ */
+export function addColumns(
+  ctx: MigrationContext,
+  schema: string,
+  table: string,
+  columns: Readonly<Record<string, ColumnSpec>>,
+): MigrationStep[] {
+  return Object.entries(columns).flatMap(([column, col]) =>
+    addColumnIfMissing(ctx, schema, table, column, col),
+  );
+}
+
 export function syncIndexes(ctx: MigrationContext, schema: string, spec: TableSpec): MigrationStep[] {
   return spec.indexes.map((index) => {
     let create = ctx.db.schema

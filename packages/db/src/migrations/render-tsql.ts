@@ -92,6 +92,8 @@ export const RESET_ORDER = [
   'TokenUsageSummary',
   'AuditLog',
   'ClientKeys',
+  'ResultCache',
+  'IdempotencyKeys',
   'ApplicationLogs',
   'TokenMaster',
 ] as const;

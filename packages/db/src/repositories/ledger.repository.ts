@@ -189,6 +189,130 @@ export async function releaseReservation(
   });
 }
 
+/** The descriptive columns of a presumed usage row: the attempt knows them, the sweeper does not. */
+export type PresumedUsageDetails = Pick<
+  NewTokenUsageLogRow,
+  'Branch' | 'RequestedBy' | 'Model' | 'LatencyMs'
+>;
+
+/** A hold ended by a presumed charge or a release, with what it was held for. */
+export interface HoldSettleResult extends SettleResult {
+  tokenId: number;
+  companyId: string;
+  requestId: string;
+}
+
+/**
+ * Charges a dispatched hold in full as presumed usage: its call got no answer (a timeout, an
+ * abort, a lost connection), yet the provider may have billed it, and the hold is the most it
+ * can have cost. So the charge never passes the key's limit: it only moves the hold from
+ * reserved to used. Release, usage row (Outcome 'presumed', PresumedTokens = the hold) and
+ * totals in one transaction. Null when the hold is gone (settled or swept): nothing is charged twice.
+ */
+export async function presumeReservation(
+  handle: DbHandle,
+  request: { reservationId: number; usage?: PresumedUsageDetails; now: Date },
+): Promise<HoldSettleResult | null> {
+  return inTransaction(handle, async (trx) => {
+    const hold = await takeReservation(trx, request.reservationId);
+    return hold ? chargePresumed(trx, hold, request.usage ?? {}, request.now) : null;
+  });
+}
+
+export interface AbandonedHoldResult extends HoldSettleResult {
+  /** True when its call had been dispatched: charged in full as presumed usage; false: released. */
+  presumed: boolean;
+}
+
+/**
+ * Ends a hold its request will never settle (its process died, or is shutting down): one whose
+ * call was dispatched is charged in full as presumed usage, since the provider may have billed
+ * it; one never dispatched is released. One transaction; null when the hold is already gone.
+ */
+export async function settleAbandonedReservation(
+  handle: DbHandle,
+  reservationId: number,
+  now: Date,
+): Promise<AbandonedHoldResult | null> {
+  return inTransaction(handle, async (trx) => {
+    const hold = await takeReservation(trx, reservationId);
+    if (!hold) return null;
+    if (hold.dispatchedAt !== null) return { ...(await chargePresumed(trx, hold, {}, now)), presumed: true };
+    const after = await applyCharge(trx, hold.tokenId, hold.tokens, 0, false, now);
+    return {
+      tokenId: hold.tokenId,
+      companyId: hold.companyId,
+      requestId: hold.requestId,
+      released: hold.tokens,
+      charged: 0,
+      usageId: null,
+      ...after,
+      presumed: false,
+    };
+  });
+}
+
+interface TakenReservation {
+  tokenId: number;
+  companyId: string;
+  requestId: string;
+  tokens: number;
+  dispatchedAt: string | null;
+}
+
+/** Deletes a hold and returns all it was, or undefined when it is gone: the row count is the race guard. */
+async function takeReservation(
+  handle: DbHandle,
+  reservationId: number,
+): Promise<TakenReservation | undefined> {
+  const del = handle.db.deleteFrom('TokenReservations').where('ReservationID', '=', reservationId);
+  const row = await firstReturned(handle, 'TokenReservations', del, 'deleted', [
+    'TokenID',
+    'CompanyID',
+    'RequestID',
+    'ReservedTokens',
+    'DispatchedAt',
+  ]);
+  return (
+    row && {
+      tokenId: toNum(row.TokenID),
+      companyId: row.CompanyID,
+      requestId: row.RequestID,
+      tokens: toNum(row.ReservedTokens),
+      dispatchedAt: toIso(row.DispatchedAt),
+    }
+  );
+}
+
+/** The usage row and the totals of a presumed charge, inside the caller's transaction (the hold already taken). */
+async function chargePresumed(
+  trx: DbHandle,
+  hold: TakenReservation,
+  details: PresumedUsageDetails,
+  now: Date,
+): Promise<HoldSettleResult> {
+  const usageId = await insertUsageLog(trx, {
+    ...details,
+    TokenID: hold.tokenId,
+    CompanyID: hold.companyId,
+    RequestID: hold.requestId,
+    TotalTokensUsed: hold.tokens,
+    PresumedTokens: hold.tokens,
+    Outcome: 'presumed',
+    LoggedAt: now,
+  });
+  const after = await applyCharge(trx, hold.tokenId, hold.tokens, hold.tokens, true, now);
+  return {
+    tokenId: hold.tokenId,
+    companyId: hold.companyId,
+    requestId: hold.requestId,
+    released: hold.tokens,
+    charged: hold.tokens,
+    usageId,
+    ...after,
+  };
+}
+
 async function deleteReservationReturning(
   handle: DbHandle,
   reservationId: number,

@@ -12,6 +12,8 @@ export interface Reservation {
   instanceId: string | null;
   createdAt: string;
   expiresAt: string;
+  /** When its provider call was dispatched; null while it never was. */
+  dispatchedAt: string | null;
 }
 
 export async function insertReservation(handle: DbHandle, row: NewTokenReservationRow): Promise<number> {
@@ -48,8 +50,27 @@ export async function getReservation(
       instanceId: row.InstanceID,
       createdAt: toIso(row.CreatedAt),
       expiresAt: toIso(row.ExpiresAt),
+      dispatchedAt: toIso(row.DispatchedAt),
     }
   );
+}
+
+/**
+ * Marks a hold as dispatched, right before its provider call: from here on the provider may
+ * bill the call, so a hold that is never settled is charged, not released. False when the hold
+ * is gone (swept), and the call must not be made on it.
+ */
+export async function markReservationDispatched(
+  handle: DbHandle,
+  reservationId: number,
+  now: Date,
+): Promise<boolean> {
+  const result = await handle.db
+    .updateTable('TokenReservations')
+    .set({ DispatchedAt: now })
+    .where('ReservationID', '=', reservationId)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
 }
 
 /** Reservations whose holder is presumed dead: past their expiry. Oldest first. */

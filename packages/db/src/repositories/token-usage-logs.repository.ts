@@ -19,6 +19,8 @@ export interface UsageLog {
   textCandidatesTokens: number;
   cachedTokens: number;
   totalTokensUsed: number;
+  /** The part of totalTokensUsed that is presumed (a dispatched call whose answer never came). */
+  presumedTokens: number;
   requestCount: number;
   model: string | null;
   outcome: string | null;
@@ -43,6 +45,7 @@ function toUsageLog(row: TokenUsageLogRow): UsageLog {
     textCandidatesTokens: row.TextCandidatesTokens,
     cachedTokens: row.CachedTokens,
     totalTokensUsed: row.TotalTokensUsed,
+    presumedTokens: toNum(row.PresumedTokens),
     requestCount: row.RequestCount,
     model: row.Model,
     outcome: row.Outcome,
@@ -83,6 +86,7 @@ const COUNTED_COLUMNS = [
   'TextCandidatesTokens',
   'CachedTokens',
   'TotalTokensUsed',
+  'PresumedTokens',
 ] as const satisfies ReadonlyArray<keyof NewTokenUsageLogRow>;
 
 export interface UsageFilter {
@@ -127,6 +131,8 @@ export interface UsageTotal {
   outputTokens: number;
   thoughtsTokens: number;
   totalTokens: number;
+  /** The part of totalTokens charged as presumed usage, never reported by the provider. */
+  presumedTokens: number;
   firstAt: string | null;
   lastAt: string | null;
 }
@@ -163,6 +169,7 @@ export async function usageTotals(
       sql<string>`cast(sum(${sql.ref('OutputTokens')}) as bigint)`.as('OutputTokens'),
       sql<string>`cast(sum(${sql.ref('ThoughtsTokens')}) as bigint)`.as('ThoughtsTokens'),
       sql<string>`cast(sum(${sql.ref('TotalTokensUsed')}) as bigint)`.as('TotalTokens'),
+      sql<string>`cast(sum(${sql.ref('PresumedTokens')}) as bigint)`.as('PresumedTokens'),
       sql<Date | string>`min(${sql.ref('LoggedAt')})`.as('FirstAt'),
       sql<Date | string>`max(${sql.ref('LoggedAt')})`.as('LastAt'),
     ])
@@ -175,6 +182,7 @@ export async function usageTotals(
     outputTokens: toNum(r.OutputTokens),
     thoughtsTokens: toNum(r.ThoughtsTokens),
     totalTokens: toNum(r.TotalTokens),
+    presumedTokens: toNum(r.PresumedTokens),
     firstAt: toIso(r.FirstAt),
     lastAt: toIso(r.LastAt),
   }));

@@ -1,6 +1,8 @@
 import type { ApplicationLogsTable } from './application-logs.table.ts';
 import type { AuditLogTable } from './audit-log.table.ts';
 import type { ClientKeysTable } from './client-keys.table.ts';
+import type { IdempotencyKeysTable } from './idempotency-keys.table.ts';
+import type { ResultCacheTable } from './result-cache.table.ts';
 import type { RetryAttemptsTable } from './retry-attempts.table.ts';
 import type { SchemaMigrationsTable } from './schema-migrations.table.ts';
 import type { TokenMasterTable } from './token-master.table.ts';
@@ -17,6 +19,8 @@ export interface Database {
   TokenReservations: TokenReservationsTable;
   AuditLog: AuditLogTable;
   ClientKeys: ClientKeysTable;
+  ResultCache: ResultCacheTable;
+  IdempotencyKeys: IdempotencyKeysTable;
   ApplicationLogs: ApplicationLogsTable;
   RetryAttempts: RetryAttemptsTable;
   SchemaMigrations: SchemaMigrationsTable;

@@ -1,7 +1,7 @@
 import type { Insertable, Selectable } from 'kysely';
-import type { DateTimeColumn, IdColumn } from './column-types.ts';
+import type { DateTimeColumn, IdColumn, NullableDateTimeColumn } from './column-types.ts';
 
-/** An in-flight quota hold. Released on settle, or by the sweeper once ExpiresAt passes. */
+/** An in-flight quota hold. Settled by its request, or by the sweeper once ExpiresAt passes. */
 export interface TokenReservationsTable {
   ReservationID: IdColumn;
   TokenID: number;
@@ -12,6 +12,11 @@ export interface TokenReservationsTable {
   InstanceID: string | null;
   CreatedAt: DateTimeColumn;
   ExpiresAt: DateTimeColumn;
+  /**
+   * Set right before the provider call (migration 0005). A hold swept with it set is charged in
+   * full as presumed usage (the provider may have billed the call); without it, released.
+   */
+  DispatchedAt: NullableDateTimeColumn;
 }
 
 export type TokenReservationRow = Selectable<TokenReservationsTable>;

@@ -20,7 +20,13 @@ export interface TokenUsageLogsTable {
   TotalTokensUsed: Defaulted<number>;
   RequestCount: Defaulted<number>;
   Model: string | null;
-  /** success | blocked | failed | invalid_output | cached */
+  /**
+   * The part of TotalTokensUsed that is presumed, not reported (migration 0005): a dispatched call
+   * whose answer never came (a timeout, a lost connection, a crash before the settle) is charged
+   * its whole hold. Equal to TotalTokensUsed on an Outcome 'presumed' row, 0 on every other.
+   */
+  PresumedTokens: Defaulted<number>;
+  /** success | blocked | failed | invalid_output | cached | presumed */
   Outcome: string | null;
   LatencyMs: number | null;
   LoggedAt: DateTimeColumn;

@@ -100,10 +100,13 @@ export function testDialects(env: NodeJS.ProcessEnv = process.env): TestDialect[
 
 /**
  * A handle whose statements are compiled for SQL Server and recorded, never sent: how tests
- * see every statement a data-access function would send to SQL Server.
+ * see every statement a data-access function would send to SQL Server. `rowsFor` answers a
+ * statement with rows (none by default), so a function can be followed past a statement whose
+ * result decides what it sends next.
  */
 export function recordingMssqlHandle(
   schemas: SchemaNames = { schema: 'dbo', tokenSchema: 'dbo' },
+  rowsFor: (query: CompiledQuery) => unknown[] = () => [],
 ): DbHandle & {
   readonly queries: CompiledQuery[];
 } {
@@ -116,7 +119,7 @@ export function recordingMssqlHandle(
         acquireConnection: async () => ({
           executeQuery: async (query: CompiledQuery) => {
             queries.push(query);
-            return { rows: [] };
+            return { rows: rowsFor(query) as never[] };
           },
           // biome-ignore lint/correctness/useYield: never streams
           streamQuery: async function* () {
