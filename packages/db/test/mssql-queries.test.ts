@@ -109,6 +109,17 @@ async function recordAll(schemas = { schema: 'dbo', tokenSchema: 'docUpload' }) 
     ],
     ['reserveStatement', () => data.reserveStatement(h, { tokenId: 1, tokens: 9000, now: at }).execute()],
     ['settleOnToken', () => data.settleOnToken(h, { tokenId: 1, reservationId: 7, usage: null, now: at })],
+    [
+      // The recorder returns no rows: the hold reads as swept, so the presumed-row lookup runs.
+      'settleOnToken after its hold was swept',
+      () =>
+        data.settleOnToken(h, {
+          tokenId: 1,
+          reservationId: 7,
+          usage: { CompanyID: 'NT047', RequestID: 'r-1', TotalTokensUsed: 10 },
+          now: at,
+        }),
+    ],
     ['releaseReservation', () => data.releaseReservation(h, 7, at)],
     ['markReservationDispatched', () => data.markReservationDispatched(h, 7, at)],
     [

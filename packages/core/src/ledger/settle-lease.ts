@@ -224,7 +224,7 @@ export async function afterCharge(deps: CoreDeps, lease: ChargedHold, result: Se
     deps.logger.log(
       'ERROR',
       'token-ledger',
-      `Request ${lease.requestId} on ${on} settled after its hold was swept; its ${result.charged} tokens were charged anyway`,
+      `Request ${lease.requestId} on ${on} settled after its hold was swept; its ${result.charged} tokens were charged anyway (replacing the presumed charge the sweeper made, if any)`,
       { ...fields, charged: result.charged },
     );
   }

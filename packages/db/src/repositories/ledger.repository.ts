@@ -162,6 +162,12 @@ export async function settleOnToken(handle: DbHandle, request: SettleRequest): P
   return inTransaction(handle, async (trx) => {
     const released =
       request.reservationId === null ? 0 : await deleteReservationReturningTokens(trx, request.reservationId);
+    // A hold that is gone although this call still had it was swept; if the sweeper charged it as
+    // presumed usage, the real usage replaces that row instead of being charged a second time.
+    const presumed =
+      request.reservationId !== null && released === 0 && request.usage?.RequestID
+        ? await takePresumedRow(trx, request.tokenId, request.usage.RequestID)
+        : undefined;
     const usageId = request.usage
       ? await insertUsageLog(trx, {
           ...request.usage,
@@ -170,9 +176,35 @@ export async function settleOnToken(handle: DbHandle, request: SettleRequest): P
           LoggedAt: request.now,
         })
       : null;
-    const after = await applyCharge(trx, request.tokenId, released, charged, usageId !== null, request.now);
+    const after = await applyCharge(
+      trx,
+      request.tokenId,
+      released,
+      charged - (presumed ?? 0),
+      usageId !== null && presumed === undefined,
+      request.now,
+    );
     return { released, charged, usageId, ...after };
   });
+}
+
+/** Deletes the latest presumed usage row of one request on one key; returns its tokens. */
+async function takePresumedRow(
+  handle: DbHandle,
+  tokenId: number,
+  requestId: string,
+): Promise<number | undefined> {
+  const row = await handle.db
+    .selectFrom('TokenUsageLogs')
+    .select(['UsageID', 'TotalTokensUsed'])
+    .where('TokenID', '=', tokenId)
+    .where('RequestID', '=', requestId)
+    .where('Outcome', '=', 'presumed')
+    .orderBy('UsageID', 'desc')
+    .executeTakeFirst();
+  if (!row) return undefined;
+  await handle.db.deleteFrom('TokenUsageLogs').where('UsageID', '=', row.UsageID).execute();
+  return toNum(row.TotalTokensUsed);
 }
 
 /** Releases an abandoned hold (the sweeper). Returns what it held, or null if already gone. */

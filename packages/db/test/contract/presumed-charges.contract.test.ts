@@ -46,6 +46,32 @@ describeContract('presumed charges: dispatched holds that never settle', (db) =>
     expect(await markReservationDispatched(db(), r, new Date())).toBe(false);
   });
 
+  it('a late settle after the sweeper presumed its hold replaces the presumed row: charged once, at the truth', async () => {
+    const id = await insertToken(db(), { CompanyID: 'NT047', ApiKey: 'k', TotalTokenLimit: 10_000 });
+    const r = await hold(id, 4000, 'late');
+    await markReservationDispatched(db(), r, new Date());
+    expect(await settleAbandonedReservation(db(), r, new Date())).toMatchObject({
+      presumed: true,
+      charged: 4000,
+    });
+    // The paused process wakes up and settles what the provider really reported.
+    const late = await settleOnToken(db(), {
+      tokenId: id,
+      reservationId: r,
+      usage: { CompanyID: 'NT047', RequestID: 'late', TotalTokensUsed: 1200, Outcome: 'success' },
+      now: new Date(),
+    });
+    expect(late).toMatchObject({ released: 0, charged: 1200, usedTokens: 1200 });
+    const rows = await usageOf('late');
+    expect(rows.map((u) => [u.outcome, u.totalTokensUsed])).toEqual([['success', 1200]]);
+    expect(await getSummary(db(), id)).toMatchObject({
+      totalUsedTokens: 1200,
+      requestCount: 1,
+      reservedTokens: 0,
+    });
+    expect(await findLedgerViolations(db())).toEqual([]);
+  });
+
   it('releases an abandoned hold that was never dispatched: no usage row, nothing charged', async () => {
     const id = await insertToken(db(), { CompanyID: 'NT047', ApiKey: 'k', TotalTokenLimit: 10_000 });
     const r = await hold(id, 4000, 'never-sent');
