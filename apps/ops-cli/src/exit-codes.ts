@@ -15,6 +15,8 @@ export const EXIT = {
   REFUSED: 6,
   /** A batch finished with some files failed. */
   PARTIAL: 7,
+  /** Ctrl-C at a prompt (128 + SIGINT, as a shell reports it). */
+  INTERRUPTED: 130,
 } as const;
 
 export class CliError extends Error {

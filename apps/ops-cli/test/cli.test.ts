@@ -1,78 +1,32 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { DEMO_INVOICE, type Emulator, renderInvoicePdf, startEmulator } from '@invoicegw/gemini-emulator';
-import { loadConfig, type RunningServer, startServer } from '@invoicegw/server';
+import { DEMO_INVOICE, renderInvoicePdf } from '@invoicegw/gemini-emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BIN, type CliOptions, type Gateway, startGateway } from './gateway.ts';
 
-const BIN = fileURLToPath(new URL('../bin/ocr-ops.mjs', import.meta.url));
 const ADMIN = 'cli-suite-admin-key';
 const KEY = 'AIzaFAKE-cli-first-key-xxxxxxxxx';
 const NEW_KEY = 'AIzaFAKE-cli-rotated-key-xxxxxxx';
 
-let emulator: Emulator;
-let server: RunningServer;
+let gateway: Gateway;
+let server: Gateway['server'];
 let dir: string;
-const outputs: string[] = [];
+let outputs: string[];
 
 beforeAll(async () => {
-  emulator = await startEmulator();
-  dir = mkdtempSync(join(tmpdir(), 'igw-cli-'));
-  server = await startServer(
-    loadConfig({
-      NODE_ENV: 'test',
-      PORT: '0',
-      DATABASE_URL: `sqlite:${join(dir, 'gw.sqlite')}`,
-      DATA_DIR: dir,
-      ADMIN_API_KEY: ADMIN,
-      GEMINI_BASE_URL: emulator.url,
-      CACHE_MAX_ENTRIES: '0',
-    }),
-    { console: { log() {} } },
-  );
+  gateway = await startGateway(ADMIN);
+  ({ server, dir, outputs } = gateway);
 });
 afterAll(async () => {
-  await server.close();
-  await emulator.close();
-  rmSync(dir, { recursive: true, force: true });
+  await gateway.close();
   // Nothing the CLI printed, in any command, holds a key.
   const all = outputs.join('\n');
   for (const secret of [KEY, NEW_KEY, ADMIN]) expect(all).not.toContain(secret);
 });
 
 /** The CLI as a real child process. */
-function cli(
-  args: string[],
-  options: { stdin?: string; env?: Record<string, string> } = {},
-): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: {
-        ...process.env,
-        OCR_OPS_URL: server.url,
-        OCR_OPS_ADMIN_KEY: ADMIN,
-        OCR_OPS_ACTOR: 'cli-test',
-        ...options.env,
-      },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-    });
-    child.stderr.on('data', (d) => {
-      err += d;
-    });
-    child.stdin.end(options.stdin ?? '');
-    child.on('exit', (code) => {
-      outputs.push(out, err);
-      resolve({ code, out, err });
-    });
-  });
-}
+const cli = (args: string[], options: CliOptions = {}) => gateway.cli(args, options);
 
 describe('ocr-ops against a real gateway on loopback', () => {
   it('health', async () => {
@@ -160,8 +114,8 @@ describe('ocr-ops against a real gateway on loopback', () => {
     expect(ok.code, ok.err).toBe(0);
     expect(ok.out).toMatch(/inv-1\.pdf\s+ok\s+CLI-1/);
     expect(ok.out).toContain('3 of 3 extracted');
-    expect(readdirSync(out).sort()).toEqual(['inv-1.json', 'inv-2.json', 'inv-3.json']);
-    expect(JSON.parse(readFileSync(join(out, 'inv-2.json'), 'utf8')).data.invoice_no).toBe('CLI-2');
+    expect(readdirSync(out).sort()).toEqual(['inv-1.pdf.json', 'inv-2.pdf.json', 'inv-3.pdf.json']);
+    expect(JSON.parse(readFileSync(join(out, 'inv-2.pdf.json'), 'utf8')).data.invoice_no).toBe('CLI-2');
 
     writeFileSync(join(inbox, 'notes.pdf'), 'not a pdf at all');
     const bad = await cli([
@@ -174,7 +128,8 @@ describe('ocr-ops against a real gateway on loopback', () => {
     expect(bad.code).toBe(7);
     expect(bad.out).toMatch(/notes\.pdf\s+failed.*UNSUPPORTED_FILE_TYPE/);
     const unknown = await cli(['extract', join(inbox, 'inv-1.pdf'), '--company', 'NOBODY', '--json']);
-    expect(unknown.code).toBe(7);
+    // No file of a batch can escape an unknown company: refused (6), not "some files failed" (7).
+    expect(unknown.code).toBe(6);
     expect(JSON.parse(unknown.out).outcomes[0].error).toContain('NO_ACTIVE_TOKEN');
     expect((await cli(['extract', join(inbox, 'nothing-*.pdf'), '--company', 'NT047'])).code).toBe(2);
   });
@@ -202,7 +157,8 @@ describe('ocr-ops against a real gateway on loopback', () => {
       process.execPath,
       [BIN, 'logs', '--follow', '--interval', '0.2', '--search', 'follow-marker'],
       {
-        env: { ...process.env, OCR_OPS_URL: server.url, OCR_OPS_ADMIN_KEY: ADMIN },
+        env: gateway.env(),
+        cwd: dir,
       },
     );
     let out = '';
@@ -243,7 +199,9 @@ describe('ocr-ops against a real gateway on loopback', () => {
   it('db setup creates or upgrades a schema without the gateway, and prints the T-SQL script', async () => {
     const url = `sqlite:${join(dir, 'fresh.sqlite')}`;
     const first = await cli(['db', 'setup', '--database-url', url]);
-    expect(first.out).toContain('Applied 0001-baseline, 0002-client-keys, 0003-upgrade-fixes');
+    expect(first.out).toContain(
+      'Applied 0001-baseline, 0002-client-keys, 0003-upgrade-fixes, 0004-shared-cache, 0005-presumed-charges',
+    );
     expect((await cli(['db', 'setup', '--database-url', url])).out).toContain('already current');
     const sql = await cli(['db', 'setup', '--print-sql']);
     expect(sql.out).toContain('create table "dbo"."TokenMaster"');

@@ -1,7 +1,8 @@
 import type { TokenView } from '@invoicegw/client';
 import { Command } from 'commander';
 import { CliError, EXIT } from '../exit-codes.ts';
-import { emit, quotaBar, table } from '../output.ts';
+import { examples } from '../help.ts';
+import { emit, type Io, quotaBar, table } from '../output.ts';
 import { readSecret } from '../read-secret.ts';
 import type { CommandContext } from './command-context.ts';
 
@@ -21,7 +22,32 @@ const isoDate = (text: string) => {
   return d.toISOString();
 };
 
-export function tokenRows(tokens: TokenView[]) {
+/**
+ * Where a key stands in a rotation: the old key "retires <when> → <new id>" (once disabled,
+ * "retired <when> → <new id>"; re-enabled, "replaced by <new id>"), the new one "replaces <old id>".
+ * `successors` maps an old key to its replacement.
+ */
+export function rotationOf(t: TokenView, successors: ReadonlyMap<number, number> = new Map()): string {
+  const next = successors.get(t.tokenId);
+  const parts: string[] = [];
+  // Active with a RetiresAt: serving only what is in flight until then; afterwards the sweeper disables it.
+  if (t.retiresAt)
+    parts.push(`${t.status === 'Active' ? 'retires' : 'retired'} ${t.retiresAt}${next ? ` → ${next}` : ''}`);
+  else if (next) parts.push(`replaced by ${next}`);
+  if (t.rotatedFromTokenId) parts.push(`replaces ${t.rotatedFromTokenId}`);
+  return parts.join(', ');
+}
+
+export function successorsOf(tokens: readonly TokenView[]): Map<number, number> {
+  const map = new Map<number, number>();
+  for (const t of tokens) if (t.rotatedFromTokenId) map.set(t.rotatedFromTokenId, t.tokenId);
+  return map;
+}
+
+export function tokenRows(
+  tokens: TokenView[],
+  successors: ReadonlyMap<number, number> = successorsOf(tokens),
+) {
   return tokens.map((t) => ({
     id: t.tokenId,
     company: t.companyId,
@@ -34,201 +60,285 @@ export function tokenRows(tokens: TokenView[]) {
     remaining: t.usage?.remaining ?? t.totalTokenLimit,
     quota: quotaBar(t.usage?.used ?? 0, t.totalTokenLimit),
     expires: t.expiresAt ?? '',
+    rotation: rotationOf(t, successors),
   }));
 }
 
-function showOne(ctx: CommandContext, token: TokenView, headline?: string) {
-  emit(ctx.io, token, () => `${headline ? `${headline}\n` : ''}${table(tokenRows([token]))}`);
+/** The token table, its status and health words coloured. */
+export function tokenTable(io: Io, tokens: TokenView[], successors?: ReadonlyMap<number, number>): string {
+  return table(tokenRows(tokens, successors), { paint: io.paint, wordColumns: ['status', 'health'] });
+}
+
+function showOne(ctx: CommandContext, token: TokenView, headline?: string, successors?: Map<number, number>) {
+  // What the operator must know about the change just made (a limit too small for one request).
+  const warnings = (token.warnings ?? []).map((w) => `${ctx.io.paint('yellow', 'Warning:')} ${w}\n`).join('');
+  emit(
+    ctx.io,
+    token,
+    () => `${headline ? `${headline}\n` : ''}${warnings}${tokenTable(ctx.io, [token], successors)}`,
+  );
+}
+
+const show = (value: unknown): string =>
+  value === null || value === undefined
+    ? 'none'
+    : typeof value === 'object'
+      ? JSON.stringify(value)
+      : String(value);
+
+/**
+ * An audit row's change, readable: `field: old → new` for each field that changed; for a row
+ * without a "before" (a key added), the fields it was created with.
+ */
+export function auditChange(before: unknown, after: unknown): string {
+  const isRecord = (v: unknown): v is Record<string, unknown> =>
+    typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (isRecord(after) && !isRecord(before))
+    return Object.entries(after)
+      .filter(([, v]) => v !== null && v !== undefined)
+      .map(([k, v]) => `${k}: ${show(v)}`)
+      .join(', ');
+  if (isRecord(before) && isRecord(after)) {
+    const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])];
+    const changed = keys
+      .filter((k) => JSON.stringify(before[k] ?? null) !== JSON.stringify(after[k] ?? null))
+      .map((k) => `${k}: ${show(before[k])} → ${show(after[k])}`);
+    return changed.join(', ') || '(no change)';
+  }
+  if (before === null || before === undefined)
+    return after === null || after === undefined ? '' : show(after);
+  return `${show(before)} → ${show(after)}`;
 }
 
 export function tokensCommand(ctx: CommandContext): Command {
-  const tokens = new Command('tokens').description("manage companies' Gemini keys (always shown masked)");
+  const tokens = examples(
+    new Command('tokens').description("manage companies' Gemini keys (always shown masked)"),
+    'ocr-ops tokens list --company NT047',
+    'ocr-ops tokens add --company NT047 --name "RUBI TRADERS" --limit 1000000   # asks for the key, hidden',
+    'printf %s "$NEW_KEY" | ocr-ops tokens rotate 12 --grace 600 --reason "weekly rotation"',
+    'ocr-ops tokens audit --company NT047',
+  );
   const client = () => ctx.connection().client;
 
-  tokens
-    .command('list')
-    .description('list keys with their quota')
-    .option('--company <id>', 'one company')
-    .option('--status <status>', 'Active, Expired, Exceeded, Disabled or Invalid')
-    .option('--removed', 'include removed keys')
-    .action(async (o: { company?: string; status?: string; removed?: boolean }) => {
-      const list = await client().tokens.list.query({
-        ...(o.company ? { companyId: o.company } : {}),
-        ...(o.status ? { status: o.status as 'Active' } : {}),
-        includeRemoved: Boolean(o.removed),
-      });
-      emit(ctx.io, list, () => table(tokenRows(list)));
+  examples(
+    tokens
+      .command('list')
+      .description('list keys with their quota and rotation state')
+      .option('--company <id>', 'one company')
+      .option('--status <status>', 'Active, Expired, Exceeded, Disabled or Invalid')
+      .option('--removed', 'include removed keys'),
+    'ocr-ops tokens list',
+    'ocr-ops tokens list --company NT047 --status Active',
+    "ocr-ops --json tokens list --removed | jq '.[] | {tokenId, keyHint, status}'",
+  ).action(async (o: { company?: string; status?: string; removed?: boolean }) => {
+    const list = await client().tokens.list.query({
+      ...(o.company ? { companyId: o.company } : {}),
+      ...(o.status ? { status: o.status as 'Active' } : {}),
+      includeRemoved: Boolean(o.removed),
     });
+    emit(ctx.io, list, () => tokenTable(ctx.io, list));
+  });
 
-  tokens
-    .command('show <tokenId>')
-    .description('one key with its quota')
-    .action(async (tokenId: string) =>
-      showOne(ctx, await client().tokens.get.query({ tokenId: id(tokenId) })),
-    );
+  examples(
+    tokens.command('show <tokenId>').description('one key with its quota and rotation state'),
+    'ocr-ops tokens show 12',
+    'ocr-ops --json tokens show 12',
+  ).action(async (tokenId: string) => {
+    const token = await client().tokens.get.query({ tokenId: id(tokenId) });
+    // Which key replaced this one, if any: the rotation state the key itself does not name.
+    const company = ctx.io.json
+      ? []
+      : await client().tokens.list.query({ companyId: token.companyId, includeRemoved: true });
+    showOne(ctx, token, undefined, successorsOf(company));
+  });
 
-  tokens
-    .command('add')
-    .description('register a key; the key is read from stdin or --key-file')
-    .requiredOption('--company <id>', 'company id')
-    .option('--name <name>', 'company name')
-    .option('--limit <tokens>', 'total token limit', int)
-    .option('--threshold <tokens>', 'warn below this many tokens left', int)
-    .option('--expires <date>', 'expiry (ISO date or date-time)', isoDate)
-    .option('--key-file <path>', 'read the key from this file')
-    .option('--reason <text>', 'for the audit trail')
-    .action(
-      async (o: {
-        company: string;
-        name?: string;
-        limit?: number;
-        threshold?: number;
-        expires?: string;
-        keyFile?: string;
-        reason?: string;
-      }) => {
-        const apiKey = await readSecret(o.keyFile);
-        const token = await client().tokens.add.mutate({
-          companyId: o.company,
-          ...(o.name ? { companyName: o.name } : {}),
-          apiKey,
-          ...(o.limit === undefined ? {} : { totalTokenLimit: o.limit }),
-          ...(o.threshold === undefined ? {} : { threshold: o.threshold }),
-          ...(o.expires ? { expiresAt: o.expires } : {}),
-          ...(o.reason ? { reason: o.reason } : {}),
-        });
-        showOne(ctx, token, `Added token ${token.tokenId} for ${token.companyId}.`);
-      },
-    );
+  examples(
+    tokens
+      .command('add')
+      .description(
+        'register a key; it is read from --key-file, from stdin when piped, or from a hidden prompt on a terminal',
+      )
+      .requiredOption('--company <id>', 'company id')
+      .option('--name <name>', 'company name')
+      .option('--limit <tokens>', 'total token limit', int)
+      .option('--threshold <tokens>', 'warn below this many tokens left', int)
+      .option('--expires <date>', 'expiry (ISO date or date-time)', isoDate)
+      .option('--key-file <path>', 'read the key from this file')
+      .option('--reason <text>', 'for the audit trail'),
+    'ocr-ops tokens add --company NT047 --name "RUBI TRADERS" --limit 1000000   # prompts for the key',
+    'ocr-ops tokens add --company NT047 --key-file ./gemini.key --expires 2027-01-01',
+    'printf %s "$KEY" | ocr-ops tokens add --company NT047 --reason onboarding',
+  ).action(
+    async (o: {
+      company: string;
+      name?: string;
+      limit?: number;
+      threshold?: number;
+      expires?: string;
+      keyFile?: string;
+      reason?: string;
+    }) => {
+      const apiKey = await readSecret(o.keyFile, { label: `Gemini API key for ${o.company}` });
+      const token = await client().tokens.add.mutate({
+        companyId: o.company,
+        ...(o.name ? { companyName: o.name } : {}),
+        apiKey,
+        ...(o.limit === undefined ? {} : { totalTokenLimit: o.limit }),
+        ...(o.threshold === undefined ? {} : { threshold: o.threshold }),
+        ...(o.expires ? { expiresAt: o.expires } : {}),
+        ...(o.reason ? { reason: o.reason } : {}),
+      });
+      showOne(ctx, token, `Added token ${token.tokenId} for ${token.companyId}.`);
+    },
+  );
 
-  tokens
-    .command('rotate <tokenId>')
-    .description('replace a key: the new one serves at once, the old one retires after the grace period')
-    .option('--grace <seconds>', 'how long the old key keeps requests in flight (default 300)', int)
-    .option('--limit <tokens>', "the new key's limit (default: what the old one had left)", int)
-    .option('--key-file <path>', 'read the new key from this file (default: stdin)')
-    .option('--reason <text>', 'for the audit trail')
-    .action(
-      async (tokenId: string, o: { grace?: number; limit?: number; keyFile?: string; reason?: string }) => {
-        const newApiKey = await readSecret(o.keyFile);
-        const result = await client().tokens.rotate.mutate({
-          tokenId: id(tokenId),
-          newApiKey,
-          ...(o.grace === undefined ? {} : { graceSeconds: o.grace }),
-          ...(o.limit === undefined ? {} : { totalTokenLimit: o.limit }),
-          ...(o.reason ? { reason: o.reason } : {}),
-        });
-        emit(
-          ctx.io,
-          result,
-          () =>
-            `${result.alreadyRotated ? 'Already rotated: nothing changed.' : `Rotated token ${result.previous.tokenId} to ${result.current.tokenId}; the old key retires at ${result.previous.retiresAt ?? 'once'}.`}\n${table(tokenRows([result.previous, result.current]))}`,
-        );
-      },
-    );
+  examples(
+    tokens
+      .command('rotate <tokenId>')
+      .description(
+        'replace a key: the new one serves at once, the old one retires after the grace period (new key: --key-file, piped stdin or a hidden prompt)',
+      )
+      .option('--grace <seconds>', 'how long the old key keeps requests in flight (default 300)', int)
+      .option('--limit <tokens>', "the new key's limit (default: what the old one had left)", int)
+      .option('--key-file <path>', 'read the new key from this file')
+      .option('--reason <text>', 'for the audit trail'),
+    'ocr-ops tokens rotate 12 --grace 600 --reason "weekly rotation"   # prompts for the new key',
+    'printf %s "$NEW_KEY" | ocr-ops tokens rotate 12 --grace 600',
+    'ocr-ops tokens rotate 12 --key-file ./new.key --limit 500000',
+  ).action(
+    async (tokenId: string, o: { grace?: number; limit?: number; keyFile?: string; reason?: string }) => {
+      const oldId = id(tokenId);
+      const newApiKey = await readSecret(o.keyFile, { label: `New Gemini API key for token ${oldId}` });
+      const result = await client().tokens.rotate.mutate({
+        tokenId: oldId,
+        newApiKey,
+        ...(o.grace === undefined ? {} : { graceSeconds: o.grace }),
+        ...(o.limit === undefined ? {} : { totalTokenLimit: o.limit }),
+        ...(o.reason ? { reason: o.reason } : {}),
+      });
+      emit(
+        ctx.io,
+        result,
+        () =>
+          `${result.alreadyRotated ? 'Already rotated: nothing changed.' : `Rotated token ${result.previous.tokenId} to ${result.current.tokenId}; the old key retires at ${result.previous.retiresAt ?? 'once'}.`}\n${tokenTable(ctx.io, [result.previous, result.current])}`,
+      );
+    },
+  );
 
   for (const [name, status, what] of [
     ['disable', 'Disabled', 'stop using a key'],
     ['enable', 'Active', 'use a key again (lifts a cooldown or a pending retirement)'],
   ] as const) {
-    tokens
-      .command(`${name} <tokenId>`)
-      .description(what)
-      .option('--reason <text>', 'for the audit trail')
-      .action(async (tokenId: string, o: { reason?: string }) =>
-        showOne(
-          ctx,
-          await client().tokens.setStatus.mutate({
-            tokenId: id(tokenId),
-            status,
-            ...(o.reason ? { reason: o.reason } : {}),
-          }),
-        ),
-      );
+    examples(
+      tokens.command(`${name} <tokenId>`).description(what).option('--reason <text>', 'for the audit trail'),
+      `ocr-ops tokens ${name} 12 --reason "${name === 'disable' ? 'leaked in a ticket' : 'quota topped up at Google'}"`,
+    ).action(async (tokenId: string, o: { reason?: string }) =>
+      showOne(
+        ctx,
+        await client().tokens.setStatus.mutate({
+          tokenId: id(tokenId),
+          status,
+          ...(o.reason ? { reason: o.reason } : {}),
+        }),
+      ),
+    );
   }
 
-  tokens
-    .command('set-limit <tokenId> <limit>')
-    .description("change a key's total token limit")
-    .option('--threshold <tokens>', 'warning threshold', int)
-    .option('--reason <text>', 'for the audit trail')
-    .action(async (tokenId: string, limit: string, o: { threshold?: number; reason?: string }) =>
-      showOne(
-        ctx,
-        await client().tokens.setLimit.mutate({
-          tokenId: id(tokenId),
-          totalTokenLimit: int(limit),
-          ...(o.threshold === undefined ? {} : { threshold: o.threshold }),
-          ...(o.reason ? { reason: o.reason } : {}),
-        }),
-      ),
-    );
+  examples(
+    tokens
+      .command('set-limit <tokenId> <limit>')
+      .description("change a key's total token limit")
+      .option('--threshold <tokens>', 'warning threshold', int)
+      .option('--reason <text>', 'for the audit trail'),
+    'ocr-ops tokens set-limit 12 2_000_000 --threshold 50_000 --reason "new contract"',
+  ).action(async (tokenId: string, limit: string, o: { threshold?: number; reason?: string }) =>
+    showOne(
+      ctx,
+      await client().tokens.setLimit.mutate({
+        tokenId: id(tokenId),
+        totalTokenLimit: int(limit),
+        ...(o.threshold === undefined ? {} : { threshold: o.threshold }),
+        ...(o.reason ? { reason: o.reason } : {}),
+      }),
+    ),
+  );
 
-  tokens
-    .command('set-expiry <tokenId> <date>')
-    .description('set an expiry date, or "none" to clear it')
-    .option('--reason <text>', 'for the audit trail')
-    .action(async (tokenId: string, date: string, o: { reason?: string }) =>
-      showOne(
-        ctx,
-        await client().tokens.setExpiry.mutate({
-          tokenId: id(tokenId),
-          expiresAt: date === 'none' ? null : isoDate(date),
-          ...(o.reason ? { reason: o.reason } : {}),
-        }),
-      ),
-    );
+  examples(
+    tokens
+      .command('set-expiry <tokenId> <date>')
+      .description('set an expiry date, or "none" to clear it')
+      .option('--reason <text>', 'for the audit trail'),
+    'ocr-ops tokens set-expiry 12 2027-01-01',
+    'ocr-ops tokens set-expiry 12 none',
+  ).action(async (tokenId: string, date: string, o: { reason?: string }) =>
+    showOne(
+      ctx,
+      await client().tokens.setExpiry.mutate({
+        tokenId: id(tokenId),
+        expiresAt: date === 'none' ? null : isoDate(date),
+        ...(o.reason ? { reason: o.reason } : {}),
+      }),
+    ),
+  );
 
-  tokens
-    .command('remove <tokenId>')
-    .description('remove a key (soft: its history stays)')
-    .option('--reason <text>', 'for the audit trail')
-    .action(async (tokenId: string, o: { reason?: string }) =>
-      showOne(
-        ctx,
-        await client().tokens.remove.mutate({
-          tokenId: id(tokenId),
-          ...(o.reason ? { reason: o.reason } : {}),
-        }),
-        'Removed.',
-      ),
-    );
+  examples(
+    tokens
+      .command('remove <tokenId>')
+      .description('remove a key (soft: its history stays)')
+      .option('--reason <text>', 'for the audit trail'),
+    'ocr-ops tokens remove 12 --reason "revoked at Google"',
+  ).action(async (tokenId: string, o: { reason?: string }) =>
+    showOne(
+      ctx,
+      await client().tokens.remove.mutate({
+        tokenId: id(tokenId),
+        ...(o.reason ? { reason: o.reason } : {}),
+      }),
+      'Removed.',
+    ),
+  );
 
-  tokens
-    .command('encrypt-legacy')
-    .description('encrypt every plaintext key inserted by hand in SQL')
-    .option('--reason <text>', 'for the audit trail')
-    .action(async (o: { reason?: string }) => {
-      const result = await client().tokens.encryptLegacyKeys.mutate(o.reason ? { reason: o.reason } : {});
-      emit(ctx.io, result, () => `Encrypted ${result.encrypted} legacy key(s).\n`);
+  examples(
+    tokens
+      .command('encrypt-legacy')
+      .description('encrypt every plaintext key inserted by hand in SQL')
+      .option('--reason <text>', 'for the audit trail'),
+    'ocr-ops tokens encrypt-legacy --reason "keys inserted by the old service"',
+  ).action(async (o: { reason?: string }) => {
+    const result = await client().tokens.encryptLegacyKeys.mutate(o.reason ? { reason: o.reason } : {});
+    emit(ctx.io, result, () => `Encrypted ${result.encrypted} legacy key(s).\n`);
+  });
+
+  examples(
+    tokens
+      .command('audit')
+      .description('the audit trail of key changes, each as field: before → after')
+      .option('--token <id>', 'one key', id)
+      .option('--company <id>', 'one company')
+      .option('--limit <n>', 'rows', int, 50),
+    'ocr-ops tokens audit --company NT047',
+    'ocr-ops tokens audit --token 12 --limit 10',
+    "ocr-ops --json tokens audit --token 12 | jq '.[0].after'",
+  ).action(async (o: { token?: number; company?: string; limit: number }) => {
+    const rows = await client().tokens.audit.query({
+      ...(o.token ? { tokenId: o.token } : {}),
+      ...(o.company ? { companyId: o.company } : {}),
+      limit: o.limit,
     });
-
-  tokens
-    .command('audit')
-    .description('the audit trail of key changes')
-    .option('--token <id>', 'one key', id)
-    .option('--company <id>', 'one company')
-    .option('--limit <n>', 'rows', int, 50)
-    .action(async (o: { token?: number; company?: string; limit: number }) => {
-      const rows = await client().tokens.audit.query({
-        ...(o.token ? { tokenId: o.token } : {}),
-        ...(o.company ? { companyId: o.company } : {}),
-        limit: o.limit,
-      });
-      emit(ctx.io, rows, () =>
-        table(
-          rows.map((r) => ({
-            at: r.createdAt,
-            token: r.tokenId,
-            company: r.companyId,
-            action: r.action,
-            actor: r.actor,
-            reason: r.reason,
-            after: r.after,
-          })),
-        ),
-      );
-    });
+    emit(ctx.io, rows, () =>
+      table(
+        rows.map((r) => ({
+          at: r.createdAt,
+          token: r.tokenId,
+          company: r.companyId,
+          action: r.action,
+          actor: r.actor,
+          reason: r.reason,
+          change: auditChange(r.before, r.after),
+        })),
+      ),
+    );
+  });
 
   return tokens;
 }
