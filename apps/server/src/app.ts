@@ -6,9 +6,10 @@ import { cors } from 'hono/cors';
 import { routePath } from 'hono/route';
 import type { AppEnv } from './app-env.ts';
 import { databaseFailureText, ServerError, toAppError } from './errors/error-table.ts';
+import { docsRoutes } from './http/docs-routes.ts';
 import { describeError, errorResponse, logFailure, requestLabel } from './http/error-response.ts';
 import { legacyRoutes } from './http/legacy-routes.ts';
-import { docsPage, openApiDocument } from './http/openapi.ts';
+import { openApiDocument } from './http/openapi.ts';
 import { CLIENT_REQUEST_ID_HEADER, clientRequestIdOf, serverRequestId } from './http/request-id.ts';
 import { requireAdmin } from './http/require-admin.ts';
 import { resolveAuth } from './http/resolve-auth.ts';
@@ -16,6 +17,7 @@ import { restRoutes } from './http/rest-routes.ts';
 import { renderMetrics } from './metrics/metrics.ts';
 import type { ServerDeps } from './server-deps.ts';
 import { appRouter } from './trpc/router.ts';
+import { webRoutes } from './web/web-routes.tsx';
 
 const JSON_BODY_LIMIT = 1024 * 1024;
 const UPLOAD_PATHS = ['/extract', '/v1/extract', '/trpc/extraction.extract'];
@@ -36,7 +38,7 @@ function metricsRoute(c: Context<AppEnv>): string {
 
 export function createApp(deps: ServerDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  const doc = openApiDocument(deps.version);
+  const doc = openApiDocument({ version: deps.version, requireClientKeys: deps.config.requireClientKeys });
 
   app.use(serverRequestId);
   app.use(async (c, next) => {
@@ -95,8 +97,10 @@ export function createApp(deps: ServerDeps): Hono<AppEnv> {
 
   app.route('/', legacyRoutes());
   app.route('/', restRoutes());
-  app.get('/openapi.json', (c) => c.json(doc));
-  app.get('/docs', (c) => c.html(docsPage(doc)));
+  // The dashboard (signed session cookie, forms, pages); old bookmarks land on it.
+  for (const path of ['/ui/', '/dashboard', '/admin']) app.get(path, (c) => c.redirect('/ui', 302));
+  app.route('/ui', webRoutes());
+  app.route('/', docsRoutes(doc));
   app.get('/metrics', requireAdmin, async (c) => {
     const log = deps.logSink.stats();
     const cache = deps.core.runtime.cache.stats();

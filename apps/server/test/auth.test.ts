@@ -82,7 +82,7 @@ describe('auth', () => {
     expect(
       await (await fetch(`${s.url}/cache/invalidate`, { method: 'POST', headers: s.admin })).json(),
     ).toMatchObject({
-      status: 'success',
+      status: 'ok',
       message: 'Cache invalidated. Next request will refresh from database.',
     });
   });

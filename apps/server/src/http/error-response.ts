@@ -14,6 +14,8 @@ const clipped = (text: string, max: number) => (text.length > max ? `${text.slic
 
 function zodErrorOf(error: unknown): ZodError | undefined {
   if (error instanceof ZodError) return error;
+  // tRPC wraps refused input as BAD_REQUEST; an answer its output validator refused is ours (500), not the caller's.
+  if (error instanceof TRPCError && error.code === 'INTERNAL_SERVER_ERROR') return undefined;
   const cause = (error as { cause?: unknown })?.cause;
   return cause instanceof ZodError ? cause : undefined;
 }

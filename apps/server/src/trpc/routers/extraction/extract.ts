@@ -3,6 +3,7 @@ import { runExtraction } from '../../../extraction/run-extraction.ts';
 import { idempotencyHeaderOrThrow, parseUploadFields } from '../../../extraction/upload-fields.ts';
 import { uploadedFile } from '../../../extraction/uploaded-file.ts';
 import { extractionProcedure } from '../../init.ts';
+import { ExtractionResultSchema } from './extraction-output.ts';
 
 /** The fields of an extraction upload, under their names and the old service's aliases (one table for every route). */
 export const ExtractFormSchema = z.instanceof(FormData).transform((form, ctx) => {
@@ -17,14 +18,17 @@ export const ExtractFormSchema = z.instanceof(FormData).transform((form, ctx) =>
 });
 
 /** extraction.extract: a multipart upload (FormData) in, the invoice and its cost out. */
-export const extract = extractionProcedure.input(ExtractFormSchema).mutation(async ({ ctx, input }) => {
-  const { file, ...fields } = input;
-  const header = idempotencyHeaderOrThrow(ctx.idempotencyKey);
-  return runExtraction(ctx.deps, ctx.auth, {
-    requestId: ctx.requestId,
-    receivedAt: ctx.receivedAt,
-    ...fields,
-    ...(header === undefined ? {} : { idempotencyKey: header }),
-    file: await uploadedFile(file),
+export const extract = extractionProcedure
+  .input(ExtractFormSchema)
+  .output(ExtractionResultSchema)
+  .mutation(async ({ ctx, input }) => {
+    const { file, ...fields } = input;
+    const header = idempotencyHeaderOrThrow(ctx.idempotencyKey);
+    return runExtraction(ctx.deps, ctx.auth, {
+      requestId: ctx.requestId,
+      receivedAt: ctx.receivedAt,
+      ...fields,
+      ...(header === undefined ? {} : { idempotencyKey: header }),
+      file: await uploadedFile(file),
+    });
   });
-});

@@ -1,7 +1,9 @@
 import { LOG_LEVELS, listApplicationLogs } from '@invoicegw/db';
 import { z } from 'zod';
+import { rest } from '../../../openapi/rest-meta.ts';
 import { adminProcedure } from '../../init.ts';
 import { IsoDateTime, Offset } from '../tokens/token-inputs.ts';
+import { ApplicationLogSchema } from './monitoring-outputs.ts';
 
 export const logsInput = z.object({
   levels: z
@@ -19,17 +21,29 @@ export const logsInput = z.object({
 });
 
 /** ApplicationLogs with filters and paging. */
-export const logs = adminProcedure.input(logsInput).query(({ ctx, input }) =>
-  listApplicationLogs(
-    ctx.deps.core.db,
-    {
-      ...(input.levels?.length ? { levels: input.levels } : {}),
-      ...(input.companyId ? { companyId: input.companyId } : {}),
-      ...(input.requestId ? { requestId: input.requestId } : {}),
-      ...(input.search ? { search: input.search } : {}),
-      ...(input.since ? { since: new Date(input.since) } : {}),
-      ...(input.afterId === undefined ? {} : { afterId: input.afterId }),
-    },
-    { limit: input.limit, offset: input.offset },
-  ),
-);
+export const logs = adminProcedure
+  .meta(
+    rest({
+      method: 'get',
+      path: '/v1/monitoring/logs',
+      summary: 'ApplicationLogs with filters and paging',
+      tag: 'monitoring',
+      auth: 'admin',
+    }),
+  )
+  .input(logsInput)
+  .output(z.array(ApplicationLogSchema))
+  .query(({ ctx, input }) =>
+    listApplicationLogs(
+      ctx.deps.core.db,
+      {
+        ...(input.levels?.length ? { levels: input.levels } : {}),
+        ...(input.companyId ? { companyId: input.companyId } : {}),
+        ...(input.requestId ? { requestId: input.requestId } : {}),
+        ...(input.search ? { search: input.search } : {}),
+        ...(input.since ? { since: new Date(input.since) } : {}),
+        ...(input.afterId === undefined ? {} : { afterId: input.afterId }),
+      },
+      { limit: input.limit, offset: input.offset },
+    ),
+  );

@@ -1,7 +1,9 @@
 import { addToken as add } from '@invoicegw/core';
 import { z } from 'zod';
+import { rest } from '../../../openapi/rest-meta.ts';
 import { actorOf, adminProcedure } from '../../init.ts';
 import { IsoDateTime, Reason, TokenCount } from './token-inputs.ts';
+import { TokenViewSchema } from './token-outputs.ts';
 
 export const addTokenInput = z.object({
   companyId: z.string().trim().min(1).max(50),
@@ -13,13 +15,26 @@ export const addTokenInput = z.object({
   reason: Reason,
 });
 
-export const addToken = adminProcedure.input(addTokenInput).mutation(({ ctx, input }) =>
-  add(ctx.deps.core, actorOf(ctx, input.reason), {
-    companyId: input.companyId,
-    companyName: input.companyName ?? null,
-    apiKey: input.apiKey,
-    ...(input.totalTokenLimit === undefined ? {} : { totalTokenLimit: input.totalTokenLimit }),
-    ...(input.threshold === undefined ? {} : { threshold: input.threshold }),
-    expiresAt: input.expiresAt ? new Date(input.expiresAt) : null,
-  }),
-);
+export const addToken = adminProcedure
+  .meta(
+    rest({
+      method: 'post',
+      path: '/v1/tokens',
+      summary: 'Register a key for a company',
+      tag: 'tokens',
+      auth: 'admin',
+      errors: ['INVALID_INPUT', 'DUPLICATE_KEY', 'MASTER_KEY_REQUIRED'],
+    }),
+  )
+  .input(addTokenInput)
+  .output(TokenViewSchema)
+  .mutation(({ ctx, input }) =>
+    add(ctx.deps.core, actorOf(ctx, input.reason), {
+      companyId: input.companyId,
+      companyName: input.companyName ?? null,
+      apiKey: input.apiKey,
+      ...(input.totalTokenLimit === undefined ? {} : { totalTokenLimit: input.totalTokenLimit }),
+      ...(input.threshold === undefined ? {} : { threshold: input.threshold }),
+      expiresAt: input.expiresAt ? new Date(input.expiresAt) : null,
+    }),
+  );

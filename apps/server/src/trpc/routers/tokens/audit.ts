@@ -1,7 +1,9 @@
 import { auditTrail } from '@invoicegw/core';
 import { z } from 'zod';
+import { rest } from '../../../openapi/rest-meta.ts';
 import { adminProcedure } from '../../init.ts';
 import { Offset, TokenId } from './token-inputs.ts';
+import { AuditEntrySchema } from './token-outputs.ts';
 
 export const tokenAuditInput = z.object({
   tokenId: TokenId.optional(),
@@ -11,14 +13,26 @@ export const tokenAuditInput = z.object({
   offset: Offset.default(0),
 });
 
-export const tokenAudit = adminProcedure.input(tokenAuditInput).query(({ ctx, input }) =>
-  auditTrail(
-    ctx.deps.core,
-    {
-      ...(input.tokenId === undefined ? {} : { tokenId: input.tokenId }),
-      ...(input.companyId === undefined ? {} : { companyId: input.companyId }),
-      ...(input.action === undefined ? {} : { action: input.action }),
-    },
-    { limit: input.limit, offset: input.offset },
-  ),
-);
+export const tokenAudit = adminProcedure
+  .meta(
+    rest({
+      method: 'get',
+      path: '/v1/audit',
+      summary: 'The audit trail of key changes, newest first',
+      tag: 'tokens',
+      auth: 'admin',
+    }),
+  )
+  .input(tokenAuditInput)
+  .output(z.array(AuditEntrySchema))
+  .query(({ ctx, input }) =>
+    auditTrail(
+      ctx.deps.core,
+      {
+        ...(input.tokenId === undefined ? {} : { tokenId: input.tokenId }),
+        ...(input.companyId === undefined ? {} : { companyId: input.companyId }),
+        ...(input.action === undefined ? {} : { action: input.action }),
+      },
+      { limit: input.limit, offset: input.offset },
+    ),
+  );

@@ -1,7 +1,9 @@
 import { rotateToken as rotate } from '@invoicegw/core';
 import { z } from 'zod';
+import { rest } from '../../../openapi/rest-meta.ts';
 import { actorOf, adminProcedure } from '../../init.ts';
 import { Reason, TokenCount, TokenId } from './token-inputs.ts';
+import { RotateTokenResultSchema } from './token-outputs.ts';
 
 export const rotateTokenInput = z.object({
   tokenId: TokenId,
@@ -11,11 +13,24 @@ export const rotateTokenInput = z.object({
   reason: Reason,
 });
 
-export const rotateToken = adminProcedure.input(rotateTokenInput).mutation(({ ctx, input }) =>
-  rotate(ctx.deps.core, actorOf(ctx, input.reason), {
-    tokenId: input.tokenId,
-    newApiKey: input.newApiKey,
-    ...(input.graceSeconds === undefined ? {} : { graceSeconds: input.graceSeconds }),
-    ...(input.totalTokenLimit === undefined ? {} : { totalTokenLimit: input.totalTokenLimit }),
-  }),
-);
+export const rotateToken = adminProcedure
+  .meta(
+    rest({
+      method: 'post',
+      path: '/v1/tokens/{tokenId}/rotate',
+      summary: 'Replace a key with a grace period',
+      tag: 'tokens',
+      auth: 'admin',
+      errors: ['TOKEN_NOT_FOUND', 'INVALID_INPUT', 'DUPLICATE_KEY', 'MASTER_KEY_REQUIRED'],
+    }),
+  )
+  .input(rotateTokenInput)
+  .output(RotateTokenResultSchema)
+  .mutation(({ ctx, input }) =>
+    rotate(ctx.deps.core, actorOf(ctx, input.reason), {
+      tokenId: input.tokenId,
+      newApiKey: input.newApiKey,
+      ...(input.graceSeconds === undefined ? {} : { graceSeconds: input.graceSeconds }),
+      ...(input.totalTokenLimit === undefined ? {} : { totalTokenLimit: input.totalTokenLimit }),
+    }),
+  );

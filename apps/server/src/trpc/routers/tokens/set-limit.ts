@@ -1,7 +1,9 @@
 import { setTokenLimit as setLimit } from '@invoicegw/core';
 import { z } from 'zod';
+import { rest } from '../../../openapi/rest-meta.ts';
 import { actorOf, adminProcedure } from '../../init.ts';
 import { Reason, TokenCount, TokenId } from './token-inputs.ts';
+import { TokenViewSchema } from './token-outputs.ts';
 
 export const setTokenLimitInput = z.object({
   tokenId: TokenId,
@@ -10,9 +12,22 @@ export const setTokenLimitInput = z.object({
   reason: Reason,
 });
 
-export const setTokenLimit = adminProcedure.input(setTokenLimitInput).mutation(({ ctx, input }) =>
-  setLimit(ctx.deps.core, actorOf(ctx, input.reason), input.tokenId, {
-    totalTokenLimit: input.totalTokenLimit,
-    ...(input.threshold === undefined ? {} : { threshold: input.threshold }),
-  }),
-);
+export const setTokenLimit = adminProcedure
+  .meta(
+    rest({
+      method: 'post',
+      path: '/v1/tokens/{tokenId}/limit',
+      summary: 'Set a key limit and threshold',
+      tag: 'tokens',
+      auth: 'admin',
+      errors: ['TOKEN_NOT_FOUND', 'INVALID_INPUT'],
+    }),
+  )
+  .input(setTokenLimitInput)
+  .output(TokenViewSchema)
+  .mutation(({ ctx, input }) =>
+    setLimit(ctx.deps.core, actorOf(ctx, input.reason), input.tokenId, {
+      totalTokenLimit: input.totalTokenLimit,
+      ...(input.threshold === undefined ? {} : { threshold: input.threshold }),
+    }),
+  );
