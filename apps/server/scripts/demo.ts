@@ -73,8 +73,14 @@ try {
       Health: t.health,
     })),
   );
-  console.log(`\nThe server ran at ${server.url} (admin key "demo-admin-key"); data in ${DATA}.`);
 } finally {
   await server.close();
   await emulator.close();
 }
+// Printed after both have stopped, so every line is still true when it is read.
+console.log(
+  `\nThe demo's server (${server.url}) and emulator have stopped; what they wrote stays in ${DATA}.`,
+);
+console.log(
+  `To look at it in the dashboard: DATABASE_URL=sqlite:${DATA}/ocr.sqlite DATA_DIR=${DATA} ADMIN_API_KEY=demo-admin-key pnpm start, then open http://127.0.0.1:8000/ui (admin key "demo-admin-key").`,
+);

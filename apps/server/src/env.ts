@@ -61,49 +61,141 @@ const bool = z
 const int = (min: number, max: number, fallback: number) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
 
-const EnvSchema = z.object({
-  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
-  HOST: z.string().trim().min(1).default('127.0.0.1'),
-  PORT: int(0, 65535, 8000),
-  DATABASE_URL: z.string().optional(),
-  DB_SCHEMA: z.string().optional(),
-  DB_TOKEN_SCHEMA: z.string().optional(),
-  DATA_DIR: z.string().trim().min(1).default('./data'),
-  TOKEN_ENCRYPTION_KEY: z.string().optional(),
-  TOKEN_ENCRYPTION_KEY_PREVIOUS: z.string().optional(),
-  ADMIN_API_KEY: z.string().optional(),
-  REQUIRE_CLIENT_KEYS: bool.default(false),
-  RESERVATION_TTL_SECONDS: int(5, 86_400, 300),
-  SWEEP_INTERVAL_SECONDS: int(1, 3600, 30),
-  MAX_OUTPUT_TOKENS: int(1, 1_000_000, 8192),
+/** Every variable the server reads. Descriptions and defaults make README's table (scripts/env-table.ts). */
+export const EnvSchema = z.object({
+  NODE_ENV: z
+    .enum(['development', 'production', 'test'])
+    .default('development')
+    .describe(
+      '`production` requires `TOKEN_ENCRYPTION_KEY` and `ADMIN_API_KEY`; `development` and `test` generate both once under `DATA_DIR`.',
+    ),
+  HOST: z
+    .string()
+    .trim()
+    .min(1)
+    .default('127.0.0.1')
+    .describe('The address to listen on; `0.0.0.0` for every interface (behind a proxy or in a container).'),
+  PORT: int(0, 65535, 8000).describe(
+    'The port to listen on; `0` picks a free one (the start message names it).',
+  ),
+  DATABASE_URL: z
+    .string()
+    .optional()
+    .describe(
+      'Where the data lives. Unset or blank: the embedded SQLite file `./data/ocr.sqlite`. Forms: see `DATABASE_URL` below.',
+    ),
+  DB_SCHEMA: z.string().optional().describe('SQL Server schema of every object. Unset: `dbo`.'),
+  DB_TOKEN_SCHEMA: z
+    .string()
+    .optional()
+    .describe(
+      "SQL Server schema of TokenMaster, TokenUsageSummary, TokenUsageLogs and TokenReservations. Unset: `DB_SCHEMA`, or `docUpload` when the old service's tables are found there.",
+    ),
+  DATA_DIR: z
+    .string()
+    .trim()
+    .min(1)
+    .default('./data')
+    .describe('Development files: the generated `master.key` and `admin.key` (mode 0600).'),
+  TOKEN_ENCRYPTION_KEY: z
+    .string()
+    .optional()
+    .describe(
+      'The master key that encrypts stored Gemini keys: 32 random bytes as 64 hex characters or base64 (`openssl rand -hex 32`). Required in production; unset in development: generated once into `DATA_DIR/master.key`.',
+    ),
+  TOKEN_ENCRYPTION_KEY_PREVIOUS: z
+    .string()
+    .optional()
+    .describe(
+      'Older master keys, comma-separated, same format: still read after a master key rotation until every key is encrypted with the current one.',
+    ),
+  ADMIN_API_KEY: z
+    .string()
+    .optional()
+    .describe(
+      'The admin key (`Authorization: Bearer …`) for key, monitoring and client-key operations, `/metrics` and the dashboard. Required in production; unset in development: generated once into `DATA_DIR/admin.key`.',
+    ),
+  REQUIRE_CLIENT_KEYS: bool
+    .default(false)
+    .describe(
+      "`true`: an extraction needs a client key issued for its company (`clients.create`), so no caller can spend another company's quota.",
+    ),
+  RESERVATION_TTL_SECONDS: int(5, 86_400, 300).describe(
+    'How long a quota hold lives before the sweeper may end it; must exceed `REQUEST_DEADLINE_MS` and `GEMINI_ATTEMPT_TIMEOUT_MS` by more than a second.',
+  ),
+  SWEEP_INTERVAL_SECONDS: int(1, 3600, 30).describe(
+    'How often expired holds are ended and expired cache and idempotency rows are removed.',
+  ),
+  MAX_OUTPUT_TOKENS: int(1, 1_000_000, 8192).describe(
+    'The output cap sent to Gemini with every call, and held in full on the key beforehand.',
+  ),
   // On a key with little left the output cap is cut down to what it has, but never below this.
-  MIN_OUTPUT_TOKENS: int(1, 1_000_000, 1024),
-  GEMINI_MODEL: z.string().trim().min(1).default('gemini-2.5-flash'),
-  GEMINI_BASE_URL: z.url().optional(),
+  MIN_OUTPUT_TOKENS: int(1, 1_000_000, 1024).describe(
+    'The least output cap sent on a key with little left (never above `MAX_OUTPUT_TOKENS`).',
+  ),
+  GEMINI_MODEL: z
+    .string()
+    .trim()
+    .min(1)
+    .default('gemini-2.5-flash')
+    .describe('The Gemini model every extraction calls.'),
+  GEMINI_BASE_URL: z
+    .url()
+    .optional()
+    .describe(
+      "Where Gemini is called. Unset: Google's API. The emulator's URL (`pnpm emulator`: `http://127.0.0.1:8090`) to run offline.",
+    ),
   // Always sent and always held in full; dynamic thinking (-1) has no bound a hold could cover.
   GEMINI_THINKING_BUDGET: z.coerce
     .number()
     .int()
     .min(0, 'must be 0 or more (dynamic thinking, -1, has no bound a hold could cover)')
     .max(100_000)
-    .optional(),
-  MAX_UPLOAD_MB: z.coerce.number().positive().max(100).default(20),
-  MAX_PDF_PAGES: int(1, 1000, 50),
-  GEMINI_MAX_RETRIES: int(0, 10, 3),
-  GEMINI_INITIAL_DELAY_MS: int(0, 60_000, 1000),
-  GEMINI_MAX_DELAY_MS: int(0, 300_000, 30_000),
-  GEMINI_ATTEMPT_TIMEOUT_MS: int(100, 600_000, 60_000),
-  REQUEST_DEADLINE_MS: int(100, 1_800_000, 120_000),
-  MIN_DISPATCH_MS: int(0, 1_800_000, 2000),
-  QUOTA_WAIT_MS: int(0, 1_800_000, 10_000),
-  CACHE_TTL_SECONDS: int(0, 30 * 86_400, 3600),
-  CACHE_MAX_ENTRIES: int(0, 1_000_000, 500),
-  COMPANY_CONCURRENCY: int(1, 10_000, 8),
-  LOG_QUEUE_MAX: int(100, 1_000_000, 10_000),
-  SHUTDOWN_DEADLINE_SECONDS: int(1, 3600, 30),
+    .optional()
+    .describe(
+      'Thinking tokens allowed per call, always sent and held in full. Unset: 0. Dynamic thinking (-1) is refused: nothing bounds it.',
+    ),
+  MAX_UPLOAD_MB: z.coerce
+    .number()
+    .positive()
+    .max(100)
+    .default(20)
+    .describe('The largest file accepted (413 `FILE_TOO_LARGE` above it); upload bodies may be 1 MB more.'),
+  MAX_PDF_PAGES: int(1, 1000, 50).describe('The most pages a PDF may have.'),
+  GEMINI_MAX_RETRIES: int(0, 10, 3).describe(
+    'Retries after the first attempt, for transient failures and per-minute rate limits.',
+  ),
+  GEMINI_INITIAL_DELAY_MS: int(0, 60_000, 1000).describe(
+    'The first retry delay, doubled on each retry (plus up to 25 % jitter).',
+  ),
+  GEMINI_MAX_DELAY_MS: int(0, 300_000, 30_000).describe('The longest delay before one retry.'),
+  GEMINI_ATTEMPT_TIMEOUT_MS: int(100, 600_000, 60_000).describe('How long one provider call may take.'),
+  REQUEST_DEADLINE_MS: int(100, 1_800_000, 120_000).describe(
+    'How long one extraction may take in all, retries and waits included, from its arrival.',
+  ),
+  MIN_DISPATCH_MS: int(0, 1_800_000, 2000).describe(
+    'No provider call starts with less of the deadline left (503 `DEADLINE_BEFORE_DISPATCH`); shorter than `REQUEST_DEADLINE_MS`.',
+  ),
+  QUOTA_WAIT_MS: int(0, 1_800_000, 10_000).describe(
+    'How long a request may wait in all for quota held by requests in flight or for a company slot; 0: no wait.',
+  ),
+  CACHE_TTL_SECONDS: int(0, 30 * 86_400, 3600).describe(
+    'How long a result is served again for the same file and company; 0 turns the cache off.',
+  ),
+  CACHE_MAX_ENTRIES: int(0, 1_000_000, 500).describe('The most results the cache keeps; 0 turns it off.'),
+  COMPANY_CONCURRENCY: int(1, 10_000, 8).describe(
+    'Extractions in flight at once per company, per replica; more wait in a fair line (`QUOTA_WAIT_MS`).',
+  ),
+  LOG_QUEUE_MAX: int(100, 1_000_000, 10_000).describe(
+    'Log records waiting for `ApplicationLogs` (while the database is slow or down); beyond it they are dropped and counted.',
+  ),
+  SHUTDOWN_DEADLINE_SECONDS: int(1, 3600, 30).describe(
+    'How long `SIGTERM`/`SIGINT` waits for requests in flight.',
+  ),
   CORS_ALLOW_ORIGINS: z
     .string()
-    .default('http://localhost:4100,http://127.0.0.1:4100,http://localhost:8080,http://127.0.0.1:8080'),
+    .default('http://localhost:4100,http://127.0.0.1:4100,http://localhost:8080,http://127.0.0.1:8080')
+    .describe('Browser origins allowed to call the API, comma-separated.'),
 });
 
 /** A configuration problem; the message names the variable, never a secret's value. */

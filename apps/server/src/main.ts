@@ -1,6 +1,7 @@
 import { DomainError } from '@invoicegw/core';
 import { ConfigError, loadConfig } from './env.ts';
 import { type RunningServer, startServer } from './server.ts';
+import { startupSummary } from './startup-summary.ts';
 
 async function main(): Promise<void> {
   // Handlers go in before startup: a signal that arrives while the database opens or the
@@ -15,8 +16,10 @@ async function main(): Promise<void> {
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
-  running = await startServer(loadConfig(process.env));
+  const config = loadConfig(process.env);
+  running = await startServer(config);
   if (stopping) await closeAndExit(running);
+  console.info(startupSummary({ url: running.url, config, cwd: process.cwd() }).join('\n'));
 }
 
 async function closeAndExit(running: RunningServer): Promise<never> {

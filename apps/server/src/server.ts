@@ -25,7 +25,7 @@ import {
 import { migrate, type OpenDatabase, openDatabase } from '@invoicegw/db';
 import { createApp } from './app.ts';
 import { loadAdminKey } from './auth/admin-key.ts';
-import type { ServerConfig } from './env.ts';
+import { ConfigError, type ServerConfig } from './env.ts';
 import { CompanySlots } from './extraction/company-slots.ts';
 import { createConsoleLogger } from './logging/console-logger.ts';
 import { createDbLogSink, fanOut } from './logging/db-log-sink.ts';
@@ -76,6 +76,13 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     // Printed once, on the console only: this is how a developer learns it.
     console.info(
       `INFO startup: generated a development admin key (stored in ${join(config.dataDir, 'admin.key')}): ${admin.key}`,
+    );
+  } else if (!config.adminApiKey) {
+    // Every later start says where it is (never the key itself again).
+    consoleLogger.log(
+      'INFO',
+      'startup',
+      `Development admin key in ${join(config.dataDir, 'admin.key')} (set ADMIN_API_KEY to choose your own)`,
     );
   }
   const opened = await openDatabase(config.database, config.schemas);
@@ -168,10 +175,19 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     draining: { value: false },
     active: { value: 0 },
   };
-  const server = await new Promise<Server>((resolve) => {
-    const s = serve({ fetch: createApp(deps).fetch, hostname: config.host, port: config.port }, () =>
-      resolve(s as Server),
-    );
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = serve({ fetch: createApp(deps).fetch, hostname: config.host, port: config.port }, () => {
+      s.off('error', reject);
+      resolve(s as Server);
+    });
+    s.once('error', reject);
+  }).catch(async (error: NodeJS.ErrnoException) => {
+    // Nothing was served: give back what was opened, and say which setting to change.
+    await sweeper.stop();
+    await pruner.stop();
+    await logSink.close(1000);
+    await db.close();
+    throw listenError(error, config);
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.host}:${port}`;
@@ -199,4 +215,22 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     await db.close();
   };
   return { url, deps, close: () => (closing ??= close()) };
+}
+
+/** A port that cannot be had, as one line that names the variable to change. */
+function listenError(error: NodeJS.ErrnoException, config: ServerConfig): Error {
+  const where = `${config.host}:${config.port}`;
+  if (error.code === 'EADDRINUSE')
+    return new ConfigError(
+      `port ${config.port} is already in use on ${config.host}: stop the other process, or set PORT to a free port (PORT=0 picks one)`,
+    );
+  if (error.code === 'EACCES')
+    return new ConfigError(
+      `not allowed to listen on ${where}: set PORT to 1024 or above (or HOST to another address)`,
+    );
+  if (error.code === 'EADDRNOTAVAIL')
+    return new ConfigError(
+      `HOST ${config.host} is not an address of this machine: set HOST (for example 127.0.0.1)`,
+    );
+  return error;
 }

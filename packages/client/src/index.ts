@@ -1,4 +1,3 @@
-import type { AppRouter } from '@invoicegw/server/router';
 import {
   createTRPCClient,
   httpBatchLink,
@@ -9,8 +8,10 @@ import {
   TRPCClientError,
 } from '@trpc/client';
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
+// `.js`: the path the built index.d.ts keeps, where the build writes a self-contained app-router.d.ts.
+import type { AppErrorCode, AppRouter } from './app-router.js';
 
-export type { AppRouter };
+export type { AppErrorCode, AppRouter };
 export type RouterInputs = inferRouterInputs<AppRouter>;
 export type RouterOutputs = inferRouterOutputs<AppRouter>;
 /** What one extraction returns: the invoice, its warnings and what it cost. */
@@ -74,22 +75,34 @@ export function extractionForm(input: {
   return form;
 }
 
+/**
+ * A failed call's code: one of the gateway's codes, or `UNKNOWN` when the answer did not come from
+ * the gateway (unreachable, a proxy's error page).
+ */
+export type GatewayErrorCode = AppErrorCode | 'UNKNOWN';
+
+type GatewayErrorData = NonNullable<TRPCClientError<AppRouter>['data']>;
+
+/** What `gatewayError` tells about a failed call. */
+export interface GatewayError {
+  code: GatewayErrorCode;
+  /** The HTTP status the gateway answered with; undefined when it did not answer. */
+  status: number | undefined;
+  message: string;
+  /** For 429 and 503: when to try again. */
+  retryAfterSeconds?: number;
+}
+
 /** The gateway's stable error code of a failed call (e.g. TOKEN_EXPIRED), and its HTTP status. */
-export function gatewayError(
-  error: unknown,
-): { code: string; status: number | undefined; message: string; retryAfterSeconds?: number } | undefined {
+export function gatewayError(error: unknown): GatewayError | undefined {
   if (!(error instanceof TRPCClientError)) return undefined;
-  const data = (error.data ?? {}) as {
-    appCode?: string;
-    code?: string;
-    httpStatus?: number;
-    retryAfterSeconds?: number;
-  };
+  // The gateway's error formatter always sends this; anything else (a proxy's page) may not.
+  const data = (error as TRPCClientError<AppRouter>).data as Partial<GatewayErrorData> | undefined;
   return {
-    code: data.appCode ?? data.code ?? 'UNKNOWN',
-    status: data.httpStatus,
+    code: data?.appCode ?? 'UNKNOWN',
+    status: data?.httpStatus,
     message: error.message,
-    ...(data.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: data.retryAfterSeconds }),
+    ...(data?.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: data.retryAfterSeconds }),
   };
 }
 
