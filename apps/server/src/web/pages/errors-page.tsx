@@ -1,5 +1,6 @@
 /** @jsxRuntime automatic @jsxImportSource hono/jsx */
 import type { Caller } from '../caller.ts';
+import { RangeFields } from '../components/range-field.tsx';
 import { int, utc } from '../format.ts';
 
 type Out<F> = F extends (...args: never[]) => Promise<infer R> ? R : never;
@@ -56,21 +57,7 @@ export function ErrorsPage({ errors, retries, range }: ErrorsPageProps) {
       <section aria-labelledby="attempts">
         <h2 id="attempts">Failed provider attempts by error, last {range} day(s)</h2>
         <form class="row" method="get" action="/ui/errors">
-          <div>
-            <label for="errors-range">Range</label>
-            <select id="errors-range" name="days">
-              {ERROR_RANGES.map((n) => (
-                <option value={String(n)} selected={n === range}>
-                  last {n} day(s)
-                </option>
-              ))}
-            </select>
-          </div>
-          <div>
-            <button type="submit" class="secondary">
-              Show
-            </button>
-          </div>
+          <RangeFields id="errors-range" ranges={ERROR_RANGES} range={range} />
         </form>
         {retries.byError.length === 0 ? (
           <p class="muted">No failed attempts in this range.</p>

@@ -1,5 +1,6 @@
 /** @jsxRuntime automatic @jsxImportSource hono/jsx */
 import type { TokenRow, UsageRow } from '../caller.ts';
+import { RangeFields } from '../components/range-field.tsx';
 import { type DayTotal, UsageChart } from '../components/usage-chart.tsx';
 import { int, utc } from '../format.ts';
 
@@ -100,21 +101,7 @@ export function UsagePage({ company, tokenId, range, days, byCompany, byKey, tok
             ))}
           </select>
         </div>
-        <div>
-          <label for="usage-range">Range</label>
-          <select id="usage-range" name="days">
-            {USAGE_RANGES.map((n) => (
-              <option value={String(n)} selected={n === range}>
-                last {n} days
-              </option>
-            ))}
-          </select>
-        </div>
-        <div>
-          <button type="submit" class="secondary">
-            Show
-          </button>
-        </div>
+        <RangeFields id="usage-range" ranges={USAGE_RANGES} range={range} />
       </form>
 
       <section class="card" aria-labelledby="per-day">
