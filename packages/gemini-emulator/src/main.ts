@@ -18,9 +18,10 @@ const emulator = await startEmulator({
   );
   process.exit(1);
 });
-console.info(`Gemini emulator listening on ${emulator.url} (stats: ${emulator.url}/_emulator/stats)`);
-console.info(`Point the gateway at it, in another terminal: GEMINI_BASE_URL=${emulator.url} pnpm start`);
-console.info('Any API key works here; nothing leaves this machine. Stop with Ctrl+C.');
+// Handlers first: a signal that arrives right after the lines below must stop it cleanly.
 const stop = () => void emulator.close().then(() => process.exit(0));
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);
+console.info(`Gemini emulator listening on ${emulator.url} (stats: ${emulator.url}/_emulator/stats)`);
+console.info(`Point the gateway at it, in another terminal: GEMINI_BASE_URL=${emulator.url} pnpm start`);
+console.info('Any API key works here; nothing leaves this machine. Stop with Ctrl+C.');
