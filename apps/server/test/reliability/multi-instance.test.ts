@@ -1,10 +1,8 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { countOpenReservations, findLedgerViolations, type OpenDatabase, openDatabase } from '@invoicegw/db';
 import {
   DEMO_INVOICE,
@@ -14,13 +12,12 @@ import {
   startEmulator,
 } from '@invoicegw/gemini-emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServerProcess } from './server-instance.ts';
 
 // Four server processes on one database, 400 concurrent extractions under random upstream
 // faults, one process killed with SIGKILL mid-run and restarted. RELIABILITY_SCALE multiplies.
 const SCALE = Number(process.env.RELIABILITY_SCALE ?? 1);
 const TOTAL = 400 * SCALE;
-const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
-const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 const ADMIN = 'multi-instance-admin-key';
 // The one key of a company only the kill uses: a call on it is certainly in flight when its process dies.
 const DOOMED_KEY = 'AIzaFAKE-multi-DOOMED-1-xxxxxxxx';
@@ -31,31 +28,7 @@ let dir: string;
 let env: Record<string, string>;
 const children: ChildProcess[] = [];
 
-function startInstance(): Promise<{ child: ChildProcess; url: string; exited: Promise<number | null> }> {
-  const child = spawn(process.execPath, ['--import', TSX, MAIN], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let out = '';
-  child.stdout!.on('data', (d) => {
-    out += d;
-  });
-  child.stderr!.on('data', (d) => {
-    out += d;
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`instance did not start:\n${out}`)), 30_000);
-    child.stdout!.on('data', () => {
-      const m = /running on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ child, url: m[1]!, exited });
-      }
-    });
-  });
-}
+const startInstance = () => startServerProcess(env, children);
 
 beforeAll(async () => {
   emulator = await startEmulator({ latencyMs: 15 });

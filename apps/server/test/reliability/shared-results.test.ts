@@ -1,19 +1,16 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { countOpenReservations, findLedgerViolations, openDatabase } from '@invoicegw/db';
 import { DEMO_INVOICE, type Emulator, renderInvoicePdf, startEmulator } from '@invoicegw/gemini-emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ServerInstance, startServerProcess } from './server-instance.ts';
 
 // Two server processes on one SQLite file: the result cache and Idempotency-Key records are in
 // the database, so an upload answered by one is answered by the other (and by both after a
 // restart) without another provider call or charge.
-const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
-const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 const ADMIN = 'shared-results-admin-key';
 
 let emulator: Emulator;
@@ -21,37 +18,9 @@ let dir: string;
 let env: Record<string, string>;
 const children: ChildProcess[] = [];
 
-interface Instance {
-  child: ChildProcess;
-  url: string;
-  exited: Promise<number | null>;
-}
+type Instance = ServerInstance;
 
-function startInstance(): Promise<Instance> {
-  const child = spawn(process.execPath, ['--import', TSX, MAIN], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let out = '';
-  child.stdout!.on('data', (d) => {
-    out += d;
-  });
-  child.stderr!.on('data', (d) => {
-    out += d;
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`instance did not start:\n${out}`)), 30_000);
-    child.stdout!.on('data', () => {
-      const m = /running on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ child, url: m[1]!, exited });
-      }
-    });
-  });
-}
+const startInstance = () => startServerProcess(env, children);
 
 async function stopInstance(instance: Instance): Promise<void> {
   instance.child.kill('SIGTERM');

@@ -1,0 +1,42 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
+const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+
+export interface ServerInstance {
+  child: ChildProcess;
+  url: string;
+  exited: Promise<number | null>;
+}
+
+/** The real service entry point as its own OS process; resolves once it listens. */
+export function startServerProcess(
+  env: Record<string, string>,
+  children: ChildProcess[],
+): Promise<ServerInstance> {
+  const child = spawn(process.execPath, ['--import', TSX, MAIN], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let out = '';
+  child.stdout!.on('data', (d) => {
+    out += d;
+  });
+  child.stderr!.on('data', (d) => {
+    out += d;
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`instance did not start:\n${out}`)), 30_000);
+    child.stdout!.on('data', () => {
+      const m = /running on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ child, url: m[1]!, exited });
+      }
+    });
+  });
+}
