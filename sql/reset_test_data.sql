@@ -23,6 +23,15 @@ begin
 end
 GO
 
+delete from "dbo"."TokenBudgetWindows"
+GO
+
+delete from "dbo"."TokenUsageArchive"
+GO
+
+delete from "dbo"."GatewaySettings"
+GO
+
 if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
 begin
   delete from "docUpload"."TokenUsageLogs"
@@ -57,6 +66,15 @@ delete from "dbo"."ResultCache"
 GO
 
 delete from "dbo"."IdempotencyKeys"
+GO
+
+delete from "dbo"."AlertDeliveries"
+GO
+
+delete from "dbo"."AlertOutbox"
+GO
+
+delete from "dbo"."AlertSubscriptions"
 GO
 
 delete from "dbo"."ApplicationLogs"

@@ -1484,3 +1484,381 @@ GO
 
 insert into "dbo"."SchemaMigrations" ("MigrationID", "AppliedAt") select '0005-presumed-charges' as "MigrationID", sysutcdatetime() as "AppliedAt" where not exists (select 1 as "one" from "dbo"."SchemaMigrations" where "MigrationID" = '0005-presumed-charges')
 GO
+
+-- migration 0006-budget-windows
+PRINT N'migration 0006-budget-windows';
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('docUpload.TokenMaster', 'BudgetPeriod') is null alter table "docUpload"."TokenMaster" add "BudgetPeriod" nvarchar(16) default 'none' not null
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('dbo.TokenMaster', 'BudgetPeriod') is null alter table "dbo"."TokenMaster" add "BudgetPeriod" nvarchar(16) default 'none' not null
+end
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('docUpload.TokenMaster', 'BudgetTimeZone') is null alter table "docUpload"."TokenMaster" add "BudgetTimeZone" nvarchar(64) default 'UTC' not null
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('dbo.TokenMaster', 'BudgetTimeZone') is null alter table "dbo"."TokenMaster" add "BudgetTimeZone" nvarchar(64) default 'UTC' not null
+end
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('docUpload.TokenUsageSummary', 'WindowStartedAt') is null alter table "docUpload"."TokenUsageSummary" add "WindowStartedAt" datetime2(3)
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('dbo.TokenUsageSummary', 'WindowStartedAt') is null alter table "dbo"."TokenUsageSummary" add "WindowStartedAt" datetime2(3)
+end
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('docUpload.TokenUsageSummary', 'NextResetAt') is null alter table "docUpload"."TokenUsageSummary" add "NextResetAt" datetime2(3)
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('dbo.TokenUsageSummary', 'NextResetAt') is null alter table "dbo"."TokenUsageSummary" add "NextResetAt" datetime2(3)
+end
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('docUpload.TokenUsageSummary', 'CarriedTokens') is null alter table "docUpload"."TokenUsageSummary" add "CarriedTokens" int default 0 not null
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('dbo.TokenUsageSummary', 'CarriedTokens') is null alter table "dbo"."TokenUsageSummary" add "CarriedTokens" int default 0 not null
+end
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('docUpload.TokenReservations', 'BudgetWindowEnd') is null alter table "docUpload"."TokenReservations" add "BudgetWindowEnd" datetime2(3)
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('dbo.TokenReservations', 'BudgetWindowEnd') is null alter table "dbo"."TokenReservations" add "BudgetWindowEnd" datetime2(3)
+end
+GO
+
+if object_id('dbo.TokenBudgetWindows', N'U') is null create table "dbo"."TokenBudgetWindows" ("WindowID" int identity primary key, "TokenID" int not null, "WindowStart" datetime2(3) not null, "WindowEnd" datetime2(3) not null, "TokensUsed" int default 0 not null, "RequestCount" int default 0 not null, "CarriedTokens" int default 0 not null, "TokenLimit" int default 0 not null, "ClosedAt" datetime2(3) default sysutcdatetime() not null)
+GO
+
+if col_length('dbo.TokenBudgetWindows', 'TokenID') is null alter table "dbo"."TokenBudgetWindows" add "TokenID" int not null
+GO
+
+if col_length('dbo.TokenBudgetWindows', 'WindowStart') is null alter table "dbo"."TokenBudgetWindows" add "WindowStart" datetime2(3) not null
+GO
+
+if col_length('dbo.TokenBudgetWindows', 'WindowEnd') is null alter table "dbo"."TokenBudgetWindows" add "WindowEnd" datetime2(3) not null
+GO
+
+if col_length('dbo.TokenBudgetWindows', 'TokensUsed') is null alter table "dbo"."TokenBudgetWindows" add "TokensUsed" int default 0 not null
+GO
+
+if col_length('dbo.TokenBudgetWindows', 'RequestCount') is null alter table "dbo"."TokenBudgetWindows" add "RequestCount" int default 0 not null
+GO
+
+if col_length('dbo.TokenBudgetWindows', 'CarriedTokens') is null alter table "dbo"."TokenBudgetWindows" add "CarriedTokens" int default 0 not null
+GO
+
+if col_length('dbo.TokenBudgetWindows', 'TokenLimit') is null alter table "dbo"."TokenBudgetWindows" add "TokenLimit" int default 0 not null
+GO
+
+if col_length('dbo.TokenBudgetWindows', 'ClosedAt') is null alter table "dbo"."TokenBudgetWindows" add "ClosedAt" datetime2(3) default sysutcdatetime() not null
+GO
+
+if indexproperty(object_id('dbo.TokenBudgetWindows'), 'UX_TokenBudgetWindows_TokenID_WindowEnd', 'IndexID') is null create unique index "UX_TokenBudgetWindows_TokenID_WindowEnd" on "dbo"."TokenBudgetWindows" ("TokenID", "WindowEnd")
+GO
+
+if object_id('docUpload.TokenMaster', N'U') is not null and object_id('dbo.TokenMaster', N'U') is null and object_id('dbo.TokenMaster', N'V') is not null drop view [dbo].[TokenMaster]
+GO
+
+if object_id('docUpload.TokenMaster', N'U') is not null and object_id('dbo.TokenMaster', N'U') is null and object_id('dbo.TokenMaster') is null exec(N'create view [dbo].[TokenMaster] as select * from [docUpload].[TokenMaster]')
+GO
+
+if object_id('docUpload.TokenUsageSummary', N'U') is not null and object_id('dbo.TokenUsageSummary', N'U') is null and object_id('dbo.TokenUsageSummary', N'V') is not null drop view [dbo].[TokenUsageSummary]
+GO
+
+if object_id('docUpload.TokenUsageSummary', N'U') is not null and object_id('dbo.TokenUsageSummary', N'U') is null and object_id('dbo.TokenUsageSummary') is null exec(N'create view [dbo].[TokenUsageSummary] as select * from [docUpload].[TokenUsageSummary]')
+GO
+
+if object_id('docUpload.TokenUsageLogs', N'U') is not null and object_id('dbo.TokenUsageLogs', N'U') is null and object_id('dbo.TokenUsageLogs', N'V') is not null drop view [dbo].[TokenUsageLogs]
+GO
+
+if object_id('docUpload.TokenUsageLogs', N'U') is not null and object_id('dbo.TokenUsageLogs', N'U') is null and object_id('dbo.TokenUsageLogs') is null exec(N'create view [dbo].[TokenUsageLogs] as select * from [docUpload].[TokenUsageLogs]')
+GO
+
+if object_id('docUpload.TokenReservations', N'U') is not null and object_id('dbo.TokenReservations', N'U') is null and object_id('dbo.TokenReservations', N'V') is not null drop view [dbo].[TokenReservations]
+GO
+
+if object_id('docUpload.TokenReservations', N'U') is not null and object_id('dbo.TokenReservations', N'U') is null and object_id('dbo.TokenReservations') is null exec(N'create view [dbo].[TokenReservations] as select * from [docUpload].[TokenReservations]')
+GO
+
+insert into "dbo"."SchemaMigrations" ("MigrationID", "AppliedAt") select '0006-budget-windows' as "MigrationID", sysutcdatetime() as "AppliedAt" where not exists (select 1 as "one" from "dbo"."SchemaMigrations" where "MigrationID" = '0006-budget-windows')
+GO
+
+-- migration 0007-alert-outbox
+PRINT N'migration 0007-alert-outbox';
+GO
+
+if object_id('dbo.AlertSubscriptions', N'U') is null create table "dbo"."AlertSubscriptions" ("SubscriptionID" int identity primary key, "Url" nvarchar(2000) not null, "Events" nvarchar(500) not null, "SecretEncrypted" nvarchar(500) not null, "SecretHint" nvarchar(20) not null, "Enabled" bit default 1 not null, "AllowPrivate" bit default 0 not null, "Label" nvarchar(200), "CreatedAt" datetime2(3) default sysutcdatetime() not null, "CreatedBy" nvarchar(200) not null)
+GO
+
+if col_length('dbo.AlertSubscriptions', 'Url') is null alter table "dbo"."AlertSubscriptions" add "Url" nvarchar(2000) not null
+GO
+
+if col_length('dbo.AlertSubscriptions', 'Events') is null alter table "dbo"."AlertSubscriptions" add "Events" nvarchar(500) not null
+GO
+
+if col_length('dbo.AlertSubscriptions', 'SecretEncrypted') is null alter table "dbo"."AlertSubscriptions" add "SecretEncrypted" nvarchar(500) not null
+GO
+
+if col_length('dbo.AlertSubscriptions', 'SecretHint') is null alter table "dbo"."AlertSubscriptions" add "SecretHint" nvarchar(20) not null
+GO
+
+if col_length('dbo.AlertSubscriptions', 'Enabled') is null alter table "dbo"."AlertSubscriptions" add "Enabled" bit default 1 not null
+GO
+
+if col_length('dbo.AlertSubscriptions', 'AllowPrivate') is null alter table "dbo"."AlertSubscriptions" add "AllowPrivate" bit default 0 not null
+GO
+
+if col_length('dbo.AlertSubscriptions', 'Label') is null alter table "dbo"."AlertSubscriptions" add "Label" nvarchar(200)
+GO
+
+if col_length('dbo.AlertSubscriptions', 'CreatedAt') is null alter table "dbo"."AlertSubscriptions" add "CreatedAt" datetime2(3) default sysutcdatetime() not null
+GO
+
+if col_length('dbo.AlertSubscriptions', 'CreatedBy') is null alter table "dbo"."AlertSubscriptions" add "CreatedBy" nvarchar(200) not null
+GO
+
+if object_id('dbo.AlertOutbox', N'U') is null create table "dbo"."AlertOutbox" ("OutboxID" int identity primary key, "SubscriptionID" int not null, "EventType" nvarchar(40) not null, "DedupeKey" nvarchar(200) not null, "PayloadJson" nvarchar(max) not null, "Status" nvarchar(16) default 'pending' not null, "Attempts" int default 0 not null, "NextAttemptAt" datetime2(3) default sysutcdatetime() not null, "LeaseUntil" datetime2(3), "LeaseOwner" nvarchar(64), "CreatedAt" datetime2(3) default sysutcdatetime() not null, "DeliveredAt" datetime2(3), "LastError" nvarchar(1000))
+GO
+
+if col_length('dbo.AlertOutbox', 'SubscriptionID') is null alter table "dbo"."AlertOutbox" add "SubscriptionID" int not null
+GO
+
+if col_length('dbo.AlertOutbox', 'EventType') is null alter table "dbo"."AlertOutbox" add "EventType" nvarchar(40) not null
+GO
+
+if col_length('dbo.AlertOutbox', 'DedupeKey') is null alter table "dbo"."AlertOutbox" add "DedupeKey" nvarchar(200) not null
+GO
+
+if col_length('dbo.AlertOutbox', 'PayloadJson') is null alter table "dbo"."AlertOutbox" add "PayloadJson" nvarchar(max) not null
+GO
+
+if col_length('dbo.AlertOutbox', 'Status') is null alter table "dbo"."AlertOutbox" add "Status" nvarchar(16) default 'pending' not null
+GO
+
+if col_length('dbo.AlertOutbox', 'Attempts') is null alter table "dbo"."AlertOutbox" add "Attempts" int default 0 not null
+GO
+
+if col_length('dbo.AlertOutbox', 'NextAttemptAt') is null alter table "dbo"."AlertOutbox" add "NextAttemptAt" datetime2(3) default sysutcdatetime() not null
+GO
+
+if col_length('dbo.AlertOutbox', 'LeaseUntil') is null alter table "dbo"."AlertOutbox" add "LeaseUntil" datetime2(3)
+GO
+
+if col_length('dbo.AlertOutbox', 'LeaseOwner') is null alter table "dbo"."AlertOutbox" add "LeaseOwner" nvarchar(64)
+GO
+
+if col_length('dbo.AlertOutbox', 'CreatedAt') is null alter table "dbo"."AlertOutbox" add "CreatedAt" datetime2(3) default sysutcdatetime() not null
+GO
+
+if col_length('dbo.AlertOutbox', 'DeliveredAt') is null alter table "dbo"."AlertOutbox" add "DeliveredAt" datetime2(3)
+GO
+
+if col_length('dbo.AlertOutbox', 'LastError') is null alter table "dbo"."AlertOutbox" add "LastError" nvarchar(1000)
+GO
+
+if indexproperty(object_id('dbo.AlertOutbox'), 'UX_AlertOutbox_SubscriptionID_DedupeKey', 'IndexID') is null create unique index "UX_AlertOutbox_SubscriptionID_DedupeKey" on "dbo"."AlertOutbox" ("SubscriptionID", "DedupeKey")
+GO
+
+if indexproperty(object_id('dbo.AlertOutbox'), 'IX_AlertOutbox_Status_NextAttemptAt', 'IndexID') is null create index "IX_AlertOutbox_Status_NextAttemptAt" on "dbo"."AlertOutbox" ("Status", "NextAttemptAt")
+GO
+
+if object_id('dbo.AlertDeliveries', N'U') is null create table "dbo"."AlertDeliveries" ("DeliveryID" int identity primary key, "OutboxID" int not null, "Attempt" int not null, "StatusCode" int, "DurationMs" int default 0 not null, "Error" nvarchar(1000), "AttemptedAt" datetime2(3) default sysutcdatetime() not null)
+GO
+
+if col_length('dbo.AlertDeliveries', 'OutboxID') is null alter table "dbo"."AlertDeliveries" add "OutboxID" int not null
+GO
+
+if col_length('dbo.AlertDeliveries', 'Attempt') is null alter table "dbo"."AlertDeliveries" add "Attempt" int not null
+GO
+
+if col_length('dbo.AlertDeliveries', 'StatusCode') is null alter table "dbo"."AlertDeliveries" add "StatusCode" int
+GO
+
+if col_length('dbo.AlertDeliveries', 'DurationMs') is null alter table "dbo"."AlertDeliveries" add "DurationMs" int default 0 not null
+GO
+
+if col_length('dbo.AlertDeliveries', 'Error') is null alter table "dbo"."AlertDeliveries" add "Error" nvarchar(1000)
+GO
+
+if col_length('dbo.AlertDeliveries', 'AttemptedAt') is null alter table "dbo"."AlertDeliveries" add "AttemptedAt" datetime2(3) default sysutcdatetime() not null
+GO
+
+if indexproperty(object_id('dbo.AlertDeliveries'), 'IX_AlertDeliveries_OutboxID', 'IndexID') is null create index "IX_AlertDeliveries_OutboxID" on "dbo"."AlertDeliveries" ("OutboxID")
+GO
+
+insert into "dbo"."SchemaMigrations" ("MigrationID", "AppliedAt") select '0007-alert-outbox' as "MigrationID", sysutcdatetime() as "AppliedAt" where not exists (select 1 as "one" from "dbo"."SchemaMigrations" where "MigrationID" = '0007-alert-outbox')
+GO
+
+-- migration 0008-key-verification
+PRINT N'migration 0008-key-verification';
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('docUpload.TokenMaster', 'LastVerifiedAt') is null alter table "docUpload"."TokenMaster" add "LastVerifiedAt" datetime2(3)
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('dbo.TokenMaster', 'LastVerifiedAt') is null alter table "dbo"."TokenMaster" add "LastVerifiedAt" datetime2(3)
+end
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('docUpload.TokenMaster', 'LastVerifyResult') is null alter table "docUpload"."TokenMaster" add "LastVerifyResult" nvarchar(400)
+end
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+begin
+  if col_length('dbo.TokenMaster', 'LastVerifyResult') is null alter table "dbo"."TokenMaster" add "LastVerifyResult" nvarchar(400)
+end
+GO
+
+if object_id('docUpload.TokenMaster', N'U') is not null and object_id('dbo.TokenMaster', N'U') is null and object_id('dbo.TokenMaster', N'V') is not null drop view [dbo].[TokenMaster]
+GO
+
+if object_id('docUpload.TokenMaster', N'U') is not null and object_id('dbo.TokenMaster', N'U') is null and object_id('dbo.TokenMaster') is null exec(N'create view [dbo].[TokenMaster] as select * from [docUpload].[TokenMaster]')
+GO
+
+if object_id('docUpload.TokenUsageSummary', N'U') is not null and object_id('dbo.TokenUsageSummary', N'U') is null and object_id('dbo.TokenUsageSummary', N'V') is not null drop view [dbo].[TokenUsageSummary]
+GO
+
+if object_id('docUpload.TokenUsageSummary', N'U') is not null and object_id('dbo.TokenUsageSummary', N'U') is null and object_id('dbo.TokenUsageSummary') is null exec(N'create view [dbo].[TokenUsageSummary] as select * from [docUpload].[TokenUsageSummary]')
+GO
+
+if object_id('docUpload.TokenUsageLogs', N'U') is not null and object_id('dbo.TokenUsageLogs', N'U') is null and object_id('dbo.TokenUsageLogs', N'V') is not null drop view [dbo].[TokenUsageLogs]
+GO
+
+if object_id('docUpload.TokenUsageLogs', N'U') is not null and object_id('dbo.TokenUsageLogs', N'U') is null and object_id('dbo.TokenUsageLogs') is null exec(N'create view [dbo].[TokenUsageLogs] as select * from [docUpload].[TokenUsageLogs]')
+GO
+
+if object_id('docUpload.TokenReservations', N'U') is not null and object_id('dbo.TokenReservations', N'U') is null and object_id('dbo.TokenReservations', N'V') is not null drop view [dbo].[TokenReservations]
+GO
+
+if object_id('docUpload.TokenReservations', N'U') is not null and object_id('dbo.TokenReservations', N'U') is null and object_id('dbo.TokenReservations') is null exec(N'create view [dbo].[TokenReservations] as select * from [docUpload].[TokenReservations]')
+GO
+
+insert into "dbo"."SchemaMigrations" ("MigrationID", "AppliedAt") select '0008-key-verification' as "MigrationID", sysutcdatetime() as "AppliedAt" where not exists (select 1 as "one" from "dbo"."SchemaMigrations" where "MigrationID" = '0008-key-verification')
+GO
+
+-- migration 0009-retention
+PRINT N'migration 0009-retention';
+GO
+
+if object_id('dbo.TokenUsageArchive', N'U') is null create table "dbo"."TokenUsageArchive" ("ArchiveID" int identity primary key, "TokenID" int not null, "CompanyID" nvarchar(50), "Branch" nvarchar(100) default 'Default' not null, "RequestedBy" nvarchar(100) default 'System' not null, "UsageDay" datetime2(3) not null, "RequestCount" int default 0 not null, "InputTokens" int default 0 not null, "OutputTokens" int default 0 not null, "ThoughtsTokens" int default 0 not null, "TotalTokensUsed" int default 0 not null, "PresumedTokens" int default 0 not null, "FirstLoggedAt" datetime2(3) not null, "LastLoggedAt" datetime2(3) not null, "ArchivedAt" datetime2(3) default sysutcdatetime() not null)
+GO
+
+if col_length('dbo.TokenUsageArchive', 'TokenID') is null alter table "dbo"."TokenUsageArchive" add "TokenID" int not null
+GO
+
+if col_length('dbo.TokenUsageArchive', 'CompanyID') is null alter table "dbo"."TokenUsageArchive" add "CompanyID" nvarchar(50)
+GO
+
+if col_length('dbo.TokenUsageArchive', 'Branch') is null alter table "dbo"."TokenUsageArchive" add "Branch" nvarchar(100) default 'Default' not null
+GO
+
+if col_length('dbo.TokenUsageArchive', 'RequestedBy') is null alter table "dbo"."TokenUsageArchive" add "RequestedBy" nvarchar(100) default 'System' not null
+GO
+
+if col_length('dbo.TokenUsageArchive', 'UsageDay') is null alter table "dbo"."TokenUsageArchive" add "UsageDay" datetime2(3) not null
+GO
+
+if col_length('dbo.TokenUsageArchive', 'RequestCount') is null alter table "dbo"."TokenUsageArchive" add "RequestCount" int default 0 not null
+GO
+
+if col_length('dbo.TokenUsageArchive', 'InputTokens') is null alter table "dbo"."TokenUsageArchive" add "InputTokens" int default 0 not null
+GO
+
+if col_length('dbo.TokenUsageArchive', 'OutputTokens') is null alter table "dbo"."TokenUsageArchive" add "OutputTokens" int default 0 not null
+GO
+
+if col_length('dbo.TokenUsageArchive', 'ThoughtsTokens') is null alter table "dbo"."TokenUsageArchive" add "ThoughtsTokens" int default 0 not null
+GO
+
+if col_length('dbo.TokenUsageArchive', 'TotalTokensUsed') is null alter table "dbo"."TokenUsageArchive" add "TotalTokensUsed" int default 0 not null
+GO
+
+if col_length('dbo.TokenUsageArchive', 'PresumedTokens') is null alter table "dbo"."TokenUsageArchive" add "PresumedTokens" int default 0 not null
+GO
+
+if col_length('dbo.TokenUsageArchive', 'FirstLoggedAt') is null alter table "dbo"."TokenUsageArchive" add "FirstLoggedAt" datetime2(3) not null
+GO
+
+if col_length('dbo.TokenUsageArchive', 'LastLoggedAt') is null alter table "dbo"."TokenUsageArchive" add "LastLoggedAt" datetime2(3) not null
+GO
+
+if col_length('dbo.TokenUsageArchive', 'ArchivedAt') is null alter table "dbo"."TokenUsageArchive" add "ArchivedAt" datetime2(3) default sysutcdatetime() not null
+GO
+
+if indexproperty(object_id('dbo.TokenUsageArchive'), 'IX_TokenUsageArchive_Token_UsageDay', 'IndexID') is null create index "IX_TokenUsageArchive_Token_UsageDay" on "dbo"."TokenUsageArchive" ("TokenID", "UsageDay")
+GO
+
+if indexproperty(object_id('dbo.TokenUsageArchive'), 'IX_TokenUsageArchive_Company_UsageDay', 'IndexID') is null create index "IX_TokenUsageArchive_Company_UsageDay" on "dbo"."TokenUsageArchive" ("CompanyID", "UsageDay")
+GO
+
+if object_id('dbo.GatewaySettings', N'U') is null create table "dbo"."GatewaySettings" ("Name" nvarchar(100) not null primary key, "Value" nvarchar(1000) not null, "UpdatedBy" nvarchar(200), "UpdatedAt" datetime2(3) default sysutcdatetime() not null)
+GO
+
+if col_length('dbo.GatewaySettings', 'Value') is null alter table "dbo"."GatewaySettings" add "Value" nvarchar(1000) not null
+GO
+
+if col_length('dbo.GatewaySettings', 'UpdatedBy') is null alter table "dbo"."GatewaySettings" add "UpdatedBy" nvarchar(200)
+GO
+
+if col_length('dbo.GatewaySettings', 'UpdatedAt') is null alter table "dbo"."GatewaySettings" add "UpdatedAt" datetime2(3) default sysutcdatetime() not null
+GO
+
+if indexproperty(object_id('dbo.AlertDeliveries'), 'IX_AlertDeliveries_AttemptedAt', 'IndexID') is null create index "IX_AlertDeliveries_AttemptedAt" on "dbo"."AlertDeliveries" ("AttemptedAt")
+GO
+
+drop view if exists "dbo"."vw_UsageSummary"
+GO
+
+if (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+  exec(N'create view "dbo"."vw_UsageSummary" as select "t"."CompanyID", max("t"."CompanyName") as "CompanyName", count(distinct "u"."Branch") as "Branches", count(distinct "u"."RequestedBy") as "Users", cast(sum("u"."RequestCount") as bigint) as "TotalRequests", cast(sum("u"."TotalTokensUsed") as bigint) as "TotalTokensUsed", cast(sum("u"."TotalTokensUsed") as float) / nullif(sum("u"."RequestCount"), 0) as "AvgTokensPerRequest", min("u"."FirstAt") as "FirstUsed", max("u"."LastAt") as "LastUsed", datediff(day, min("u"."FirstAt"), max("u"."LastAt")) as "DaysActive" from (select "l"."TokenID", "l"."Branch", "l"."RequestedBy", "l"."RequestCount", "l"."TotalTokensUsed", "l"."LoggedAt" as "FirstAt", "l"."LoggedAt" as "LastAt" from "docUpload"."TokenUsageLogs" as "l" union all select "a"."TokenID", "a"."Branch", "a"."RequestedBy", "a"."RequestCount", "a"."TotalTokensUsed", "a"."FirstLoggedAt" as "FirstAt", "a"."LastLoggedAt" as "LastAt" from "dbo"."TokenUsageArchive" as "a") as "u" inner join "docUpload"."TokenMaster" as "t" on "t"."TokenID" = "u"."TokenID" group by "t"."CompanyID"')
+GO
+
+if not (object_id(N'docUpload.TokenMaster', N'U') is not null and object_id(N'dbo.TokenMaster', N'U') is null)
+  exec(N'create view "dbo"."vw_UsageSummary" as select "t"."CompanyID", max("t"."CompanyName") as "CompanyName", count(distinct "u"."Branch") as "Branches", count(distinct "u"."RequestedBy") as "Users", cast(sum("u"."RequestCount") as bigint) as "TotalRequests", cast(sum("u"."TotalTokensUsed") as bigint) as "TotalTokensUsed", cast(sum("u"."TotalTokensUsed") as float) / nullif(sum("u"."RequestCount"), 0) as "AvgTokensPerRequest", min("u"."FirstAt") as "FirstUsed", max("u"."LastAt") as "LastUsed", datediff(day, min("u"."FirstAt"), max("u"."LastAt")) as "DaysActive" from (select "l"."TokenID", "l"."Branch", "l"."RequestedBy", "l"."RequestCount", "l"."TotalTokensUsed", "l"."LoggedAt" as "FirstAt", "l"."LoggedAt" as "LastAt" from "dbo"."TokenUsageLogs" as "l" union all select "a"."TokenID", "a"."Branch", "a"."RequestedBy", "a"."RequestCount", "a"."TotalTokensUsed", "a"."FirstLoggedAt" as "FirstAt", "a"."LastLoggedAt" as "LastAt" from "dbo"."TokenUsageArchive" as "a") as "u" inner join "dbo"."TokenMaster" as "t" on "t"."TokenID" = "u"."TokenID" group by "t"."CompanyID"')
+GO
+
+insert into "dbo"."SchemaMigrations" ("MigrationID", "AppliedAt") select '0009-retention' as "MigrationID", sysutcdatetime() as "AppliedAt" where not exists (select 1 as "one" from "dbo"."SchemaMigrations" where "MigrationID" = '0009-retention')
+GO

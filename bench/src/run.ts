@@ -1,102 +1,78 @@
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { createGeminiModel, createKeyVault, type ValidatedFile } from '@invoicegw/core';
-import { insertToken, migrate, openDatabase } from '@invoicegw/db';
-import { sql } from 'kysely';
-import { type LoadResult, runLoad } from './load.ts';
-import { ensurePortkey, memoryOf, startProcess, startTs, stopAll } from './processes.ts';
+import { directCaller, gatewayCaller, type MimeType, portkeyCaller, sdkCaller } from './callers.ts';
+import type { OverheadRow } from './chart.ts';
+import { type CpuRow, cpuPerExtraction, cpuResolutionMs } from './cpu-per-extraction.ts';
+import { monotonicUs, type ProfileSummary, summariseProfile } from './cpu-profile.ts';
+import { type Gateway, gatewayRuntime, scrapeMetrics, startGateway } from './gateway.ts';
+import { createPool } from './http-client.ts';
+import { runInterleaved, runLoad } from './load.ts';
+import { ensurePortkey, startProcess, startTs, stopAll } from './processes.ts';
+import { type BenchResult, judgeTargets } from './report.ts';
 import { pdfOfSize, pngOfSize } from './sample-files.ts';
+import { scaleRows } from './scale.ts';
+import { settings } from './settings.ts';
+import { slowBurst } from './slow-provider.ts';
+import { uploadMemory } from './upload-memory.ts';
+import { writeResults } from './write-results.ts';
 
-// `pnpm bench` (or `pnpm bench --quick`): every figure in README "Performance" comes from here.
-const QUICK = process.argv.includes('--quick');
-const COUNT = QUICK ? 60 : 200;
-const KEY = 'AIzaBENCH-not-a-real-key-000';
-const MASTER = randomBytes(32).toString('hex');
-const ADMIN = 'bench-admin-key';
-const OUT = fileURLToPath(new URL('../results/', import.meta.url));
+// `pnpm bench` (BENCH_QUICK=1 or --quick for a smoke run): every figure in README "Performance" comes from here.
+const began = performance.now();
+const loadBefore = loadavg()[0]!;
+const PORTKEY_VERSION = '1.15.2';
 const work = mkdtempSync(join(tmpdir(), 'igw-bench-'));
+/** The tree measured: commit, and "-dirty" when it has uncommitted changes. */
+function commitOf(): string {
+  try {
+    return execFileSync('git', ['describe', '--always', '--dirty'], { encoding: 'utf8' }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
 const log = (line: string) => process.stderr.write(`${line}\n`);
+// Warm-up and profiling calls that fail are shown, not fatal: the measured calls count their errors.
+let warned = 0;
+const noteError = (error: unknown) => {
+  if (warned++ < 5) log(`a warm-up or profiled call failed: ${(error as Error).message}`);
+};
+const KB = 1024;
+const MB = 1024 * 1024;
 
 process.on('exit', () => {
   stopAll();
   rmSync(work, { recursive: true, force: true });
 });
+// Without these, Ctrl-C would skip 'exit' and leave the gateways, emulators and Portkey running.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
 
-const emulatorProcess = await startTs('./emulator-process.ts', {}, /EMULATOR (http:\/\/127\.0\.0\.1:\d+)/);
-const EMULATOR = emulatorProcess.match[1]!;
-log(`emulator at ${EMULATOR}`);
+const emulatorReady = /EMULATOR (http:\/\/127\.0\.0\.1:\d+)/;
+const fast = await startTs('./emulator-process.ts', {}, emulatorReady);
+const slowEmulator = await startTs(
+  './emulator-process.ts',
+  { EMULATOR_LATENCY_MS: String(settings.slowDelayMs) },
+  emulatorReady,
+);
+const EMULATOR = fast.match[1]!;
+const SLOW_EMULATOR = slowEmulator.match[1]!;
+log(`emulator at ${EMULATOR}; slow emulator (${settings.slowDelayMs} ms) at ${SLOW_EMULATOR}`);
 
-function fileOf(bytes: Buffer, mimeType: 'application/pdf' | 'image/png'): ValidatedFile {
-  return {
-    bytes,
-    mimeType,
-    kind: mimeType === 'application/pdf' ? 'pdf' : 'image',
-    pages: 1,
-    sizeBytes: bytes.length,
-    sha256: '',
-    fileName: undefined,
-  };
-}
-
-const direct = createGeminiModel({
-  model: 'gemini-2.5-flash',
-  baseUrl: EMULATOR,
-  maxOutputTokens: 8192,
-  thinkingBudget: undefined,
-});
-const directCall = (file: ValidatedFile) => async () => {
-  await direct.generate({ apiKey: KEY, file, signal: AbortSignal.timeout(120_000) });
+const files = {
+  pdf50: { name: 'PDF 50 KB', bytes: pdfOfSize(50 * KB), type: 'application/pdf' as MimeType },
+  png50: { name: 'PNG 50 KB', bytes: pngOfSize(50 * KB), type: 'image/png' as MimeType },
+  pdf500: { name: 'PDF 500 KB', bytes: pdfOfSize(500 * KB), type: 'application/pdf' as MimeType },
+  pdf5m: { name: 'PDF 5 MB', bytes: pdfOfSize(5 * MB), type: 'application/pdf' as MimeType },
 };
-
-interface Gateway {
-  url: string;
-  pid: number;
-  stop(): void;
-}
-
-async function startGateway(database: string, extraEnv: Record<string, string> = {}): Promise<Gateway> {
-  const { child, match } = await startTs(
-    '../../apps/server/src/main.ts',
-    {
-      NODE_ENV: 'test',
-      PORT: '0',
-      DATABASE_URL: `sqlite:${database}`,
-      DATA_DIR: dirname(database),
-      ADMIN_API_KEY: ADMIN,
-      TOKEN_ENCRYPTION_KEY: MASTER,
-      GEMINI_BASE_URL: EMULATOR,
-      CACHE_MAX_ENTRIES: '0',
-      COMPANY_CONCURRENCY: '1000',
-      MAX_UPLOAD_MB: '25',
-      ...extraEnv,
-    },
-    /running on (http:\/\/127\.0\.0\.1:\d+)/,
-  );
-  const url = match[1]!;
-  const res = await fetch(`${url}/v1/tokens`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ companyId: 'BENCH', apiKey: KEY, totalTokenLimit: 2_000_000_000 }),
-  });
-  if (res.status !== 200 && res.status !== 409)
-    throw new Error(`could not add the bench key: ${res.status} ${await res.text()}`);
-  return { url, pid: child.pid!, stop: () => child.kill('SIGTERM') };
-}
-
-const gatewayCall = (gw: Gateway, bytes: Buffer, type: string) => async () => {
-  const form = new FormData();
-  form.set('file', new Blob([bytes], { type }), 'invoice');
-  form.set('companyID', 'BENCH');
-  form.set('username', 'bench');
-  const res = await fetch(`${gw.url}/extract`, { method: 'POST', body: form });
-  await res.arrayBuffer();
-  if (res.status !== 200) throw new Error(`HTTP ${res.status}`);
-};
+const pool = createPool(settings.slowConcurrent + 64);
+const direct = directCaller(EMULATOR, pool);
+const sdk = sdkCaller(EMULATOR);
+let gatewayCount = 0;
+const freshGateway = (emulator: string, env: Record<string, string> = {}, flags: string[] = []) =>
+  startGateway(join(work, `gw-${++gatewayCount}`, 'ocr.sqlite'), emulator, env, flags);
 
 async function startPortkey(): Promise<string | undefined> {
+  if (!settings.portkey) return undefined;
   const entry = ensurePortkey();
   if (!entry) return undefined;
   const port = 18_787 + Math.floor(Math.random() * 1000);
@@ -110,7 +86,7 @@ async function startPortkey(): Promise<string | undefined> {
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 50; i++) {
     try {
-      await fetch(url);
+      await (await fetch(url)).arrayBuffer();
       return url;
     } catch {
       await new Promise((r) => setTimeout(r, 100));
@@ -119,199 +95,200 @@ async function startPortkey(): Promise<string | undefined> {
   return undefined;
 }
 
-const portkeyCall = (url: string, bytes: Buffer, type: string) => {
-  const body = JSON.stringify({
-    model: 'gemini-2.5-flash',
-    messages: [
-      {
-        role: 'user',
-        content: [
-          { type: 'text', text: 'Extract the invoice.' },
-          { type: 'image_url', image_url: { url: `data:${type};base64,${bytes.toString('base64')}` } },
-        ],
-      },
-    ],
-    response_format: { type: 'json_object' },
-    temperature: 0,
-  });
-  return async () => {
-    const res = await fetch(`${url}/v1/chat/completions`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'x-portkey-provider': 'google',
-        authorization: `Bearer ${KEY}`,
-        'x-portkey-custom-host': EMULATOR,
-      },
-      body,
-    });
-    await res.arrayBuffer();
-    if (res.status !== 200) throw new Error(`HTTP ${res.status}`);
-  };
-};
-
-// 1. Overhead against direct calls (and Portkey), same run, same machine.
-const files = [
-  { name: 'PDF 500 KB', bytes: pdfOfSize(500 * 1024), type: 'application/pdf' as const },
-  { name: 'PNG 50 KB', bytes: pngOfSize(50 * 1024), type: 'image/png' as const },
-];
-const gateway = await startGateway(join(work, 'overhead', 'ocr.sqlite'));
+// 1. CPU per extraction, sequential, and 2. throughput against direct and Portkey: one gateway.
 const portkey = await startPortkey();
-log(`gateway at ${gateway.url}; portkey ${portkey ?? 'not available'}`);
-const overhead: Array<{
-  file: string;
-  concurrency: number;
-  direct: LoadResult;
-  gateway: LoadResult;
-  portkey: LoadResult | null;
-}> = [];
-for (const f of files) {
+const gateway = await freshGateway(EMULATOR);
+log(
+  `gateway at ${gateway.url} (${gatewayRuntime.runtime}: ${gatewayRuntime.why}); portkey ${portkey ?? 'not available'}`,
+);
+const cpu: CpuRow[] = [];
+for (const f of [files.pdf50, files.png50, files.pdf500]) {
+  const call = gatewayCaller(gateway, pool, f.bytes, f.type);
+  for (let i = 0; i < settings.cpuWarmup; i++) await call().catch(noteError);
+}
+for (const f of [files.pdf50, files.png50, files.pdf500, files.pdf5m]) {
+  const requests = settings.cpu[f.name.slice(4)] ?? 20;
+  const row = await cpuPerExtraction(
+    gateway,
+    fast.child.pid!,
+    f.name,
+    gatewayCaller(gateway, pool, f.bytes, f.type),
+    requests,
+    Math.min(5, requests),
+    settings.idleMs,
+  );
+  cpu.push(row);
+  log(
+    `CPU ${f.name}: gateway ${row.gatewayMs} ms, emulator ${row.emulatorMs} ms per extraction (${requests} requests)`,
+  );
+}
+
+const overhead: OverheadRow[] = [];
+for (const f of [files.pdf500, files.png50]) {
   for (const concurrency of [1, 4, 16]) {
-    const d = await runLoad(directCall(fileOf(f.bytes, f.type)), concurrency, COUNT);
-    const g = await runLoad(gatewayCall(gateway, f.bytes, f.type), concurrency, COUNT);
-    const p = portkey ? await runLoad(portkeyCall(portkey, f.bytes, f.type), concurrency, COUNT) : null;
-    overhead.push({ file: f.name, concurrency, direct: d, gateway: g, portkey: p });
+    const r = await runInterleaved(
+      {
+        direct: direct(f.bytes, f.type),
+        sdk: sdk(f.bytes, f.type),
+        gateway: gatewayCaller(gateway, pool, f.bytes, f.type),
+        ...(portkey ? { portkey: portkeyCaller(portkey, EMULATOR, pool, f.bytes, f.type) } : {}),
+      } as Record<'direct' | 'sdk' | 'gateway' | 'portkey', () => Promise<void>>,
+      concurrency,
+      settings.count,
+      settings.warmup,
+      settings.rounds,
+    );
+    const { direct: d, gateway: g } = r;
+    const p = r.portkey ?? null;
+    overhead.push({ file: f.name, concurrency, direct: d, sdk: r.sdk, gateway: g, portkey: p });
     log(
-      `${f.name} c=${concurrency}: direct p50 ${d.p50} ms ${d.throughput}/s; gateway p50 ${g.p50} ms ${g.throughput}/s; portkey ${p ? `p50 ${p.p50} ms ${p.throughput}/s` : 'n/a'}`,
+      `${f.name} c=${concurrency}: direct ${d.throughput}/s p50 ${d.p50}; SDK ${r.sdk.throughput}/s; gateway ${g.throughput}/s p50 ${g.p50}${g.errors ? ` (${g.errors} errors)` : ''}; portkey ${p ? `${p.throughput}/s p50 ${p.p50}${p.errors ? ` (${p.errors} errors)` : ''}` : 'n/a'}`,
     );
   }
 }
-gateway.stop();
+await gateway.stop();
 
-// 2. Scale: overhead with 10, 1,000 and 10,000 keys in the database.
-const scale: Array<{ keys: number; gateway: LoadResult; direct: LoadResult }> = [];
-for (const keys of [10, 1000, 10_000]) {
-  const file = join(work, `scale-${keys}`, 'ocr.sqlite');
-  mkdirSync(dirname(file), { recursive: true });
-  const db = await openDatabase({ kind: 'sqlite', filename: file });
-  await migrate(db);
-  const vault = createKeyVault({ current: Buffer.from(MASTER, 'hex'), previous: [] });
-  await db.db.transaction().execute(async (trx) => {
-    for (let i = 0; i < keys - 1; i++) {
-      const k = `AIzaSCALE-${i}-xxxxxxxxxxxx`;
-      await insertToken(
-        { ...db, db: trx },
-        {
-          CompanyID: `C${i % 1000}`,
-          ApiKey: vault.seal(k),
-          KeyHint: vault.hint(k),
-          KeyHash: vault.hash(k),
-          TotalTokenLimit: 1_000_000,
-        },
-      );
-    }
-    await sql`INSERT INTO TokenUsageSummary (TokenID, TotalUsedTokens, TotalRemainingTokens, ReservedTokens, Threshold, RequestCount, LastUpdated)
-      SELECT TokenID, 0, TotalTokenLimit, 0, 3000, 0, strftime('%Y-%m-%dT%H:%M:%fZ', 'now') FROM TokenMaster
-      WHERE TokenID NOT IN (SELECT TokenID FROM TokenUsageSummary)`.execute(trx);
-  });
-  await db.close();
-  const gw = await startGateway(file);
-  const pdf = files[0]!;
-  const g = await runLoad(gatewayCall(gw, pdf.bytes, pdf.type), 4, COUNT);
-  const d = await runLoad(directCall(fileOf(pdf.bytes, pdf.type)), 4, COUNT);
-  scale.push({ keys, gateway: g, direct: d });
-  log(`${keys} keys: gateway p50 ${g.p50} ms ${g.throughput}/s (direct ${d.p50} ms)`);
-  gw.stop();
+// 3. Where the CPU goes: separate, profiled gateways (profiling slows them, so they are not timed above).
+let profiles = 0;
+async function profiled(
+  emulator: string,
+  calls: number,
+  run: (gw: Gateway, mark: () => void) => Promise<void>,
+): Promise<ProfileSummary | null> {
+  const dir = join(work, `profile-${++profiles}`);
+  mkdirSync(dir, { recursive: true });
+  const gw = await freshGateway(emulator, {}, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
+  const marks: number[] = [];
+  await run(gw, () => marks.push(monotonicUs()));
+  marks.push(monotonicUs());
+  await gw.stop();
+  try {
+    return summariseProfile(dir, marks[0]!, marks[marks.length - 1]!, calls);
+  } catch (error) {
+    log(`no profile: ${(error as Error).message}`);
+    return null;
+  }
 }
+const cpuProfile =
+  settings.profile > 0
+    ? await profiled(EMULATOR, settings.profile, async (gw, mark) => {
+        const call = gatewayCaller(gw, pool, files.pdf500.bytes, files.pdf500.type);
+        for (let i = 0; i < 10; i++) await call().catch(noteError);
+        mark();
+        for (let i = 0; i < settings.profile; i++) await call().catch(noteError);
+      })
+    : null;
+if (cpuProfile) log(`profile: ${cpuProfile.sampledMsPerCall} ms sampled per 500 KB extraction`);
 
-// 3. File sizes: time, and the server's peak memory per upload in flight.
-const sizes: Array<{
-  size: string;
-  bytes: number;
-  directP50: number;
-  gatewayP50: number;
-  baselineMb: number;
-  peakMb: number;
-  perUploadFactor: number;
-}> = [];
-for (const [label, bytes] of [
-  ['50 KB', 50 * 1024],
-  ['500 KB', 500 * 1024],
-  ['5 MB', 5 * 1024 * 1024],
-  ['20 MB', 20 * 1024 * 1024],
-] as const) {
-  const pdf = pdfOfSize(bytes);
-  const gw = await startGateway(join(work, `size-${bytes}`, 'ocr.sqlite'));
-  await gatewayCall(gw, pdfOfSize(50 * 1024), 'application/pdf')();
-  const baselineMb = memoryOf(gw.pid).rssMb;
-  const n = QUICK ? 4 : 8;
-  const g = await runLoad(gatewayCall(gw, pdf, 'application/pdf'), 1, n, 1);
-  const d = await runLoad(directCall(fileOf(pdf, 'application/pdf')), 1, n, 1);
-  await runLoad(gatewayCall(gw, pdf, 'application/pdf'), 4, 8, 0);
-  const peakMb = memoryOf(gw.pid).peakMb;
-  const perUploadFactor = Math.round(((peakMb - baselineMb) / (4 * (bytes / 1024 / 1024))) * 100) / 100;
-  sizes.push({
-    size: label,
-    bytes,
-    directP50: d.p50,
-    gatewayP50: g.p50,
-    baselineMb,
-    peakMb,
-    perUploadFactor,
-  });
+// 4. A slow provider: many small extractions held at once.
+const loopDelay = (gw: Gateway) => async () => {
+  const m = await scrapeMetrics(gw);
+  const ms = (name: string) => Math.round((m.get(name) ?? Number.NaN) * 1000 * 10) / 10;
+  return { p99Ms: ms('igw_event_loop_delay_p99_seconds'), maxMs: ms('igw_event_loop_delay_max_seconds') };
+};
+let slow: BenchResult['slow'] = null;
+if (settings.slowConcurrent > 0) {
+  const gw = await freshGateway(SLOW_EMULATOR);
+  const call = gatewayCaller(gw, pool, files.pdf50.bytes, files.pdf50.type);
+  // Warm: code paths loaded and a few sockets open, all at once so it costs one provider delay.
+  await Promise.all(Array.from({ length: 16 }, () => call().catch(noteError)));
+  slow = await slowBurst(gw.pid, settings.slowConcurrent, settings.slowDelayMs, call, loopDelay(gw));
   log(
-    `${label}: direct p50 ${d.p50} ms, gateway p50 ${g.p50} ms, RSS ${baselineMb} → peak ${peakMb} MB (×${perUploadFactor} per upload in flight)`,
+    `slow provider, ${slow.concurrent} at once: ${slow.ok} ok, ${slow.errors} errors, RSS ${slow.baselineRssMb} → ${slow.peakRssMb} MB, loop delay p99 ${slow.loopDelayP99Ms} ms (max ${slow.loopDelayMaxMs}), p50 ${slow.p50} ms`,
   );
-  gw.stop();
+  await gw.stop();
+}
+// The same burst on a profiled gateway: what its event loop was busy with.
+const slowProfile =
+  slow && settings.slowProfile
+    ? await profiled(SLOW_EMULATOR, settings.slowConcurrent, async (gw, mark) => {
+        const call = gatewayCaller(gw, pool, files.pdf50.bytes, files.pdf50.type);
+        await Promise.all(Array.from({ length: 16 }, () => call().catch(noteError)));
+        mark();
+        await Promise.all(
+          Array.from({ length: settings.slowConcurrent }, () => call().catch(() => undefined)),
+        );
+      })
+    : null;
+if (slowProfile) log(`slow burst profile: ${slowProfile.sampledMsPerCall} ms sampled per extraction`);
+
+// 5. Memory per in-flight upload: uploads held together by the slow provider.
+const memory: BenchResult['memory'] = [];
+for (const [size, bytes] of [
+  ['5 MB', 5 * MB],
+  ['20 MB', 20 * MB],
+] as const) {
+  const gw = await freshGateway(SLOW_EMULATOR);
+  await gatewayCaller(gw, pool, files.pdf50.bytes, files.pdf50.type)().catch(noteError);
+  const pdf = pdfOfSize(bytes);
+  const row = await uploadMemory(
+    gw.pid,
+    size,
+    bytes,
+    settings.memoryInFlight,
+    gatewayCaller(gw, pool, pdf, 'application/pdf'),
+  );
+  memory.push(row);
+  log(
+    `${size}: RSS ${row.baselineRssMb} → ${row.peakRssMb} MB with ${row.inFlight} in flight (${row.perUploadFactor}× per upload)`,
+  );
+  await gw.stop();
 }
 
-// 4. The report.
-const target = overhead.find((o) => o.file === 'PDF 500 KB' && o.concurrency === 4)!;
-const ratio = (a: LoadResult, b: LoadResult) => Math.round((a.throughput / b.throughput) * 100) / 100;
-const result = {
+// 6. Scale: keys in the database.
+const scale = await scaleRows(settings.scaleKeys, work, async (file) => {
+  const gw = await startGateway(file, EMULATOR);
+  const g = await runLoad(
+    gatewayCaller(gw, pool, files.pdf500.bytes, files.pdf500.type),
+    4,
+    settings.scaleCount,
+    settings.warmup,
+  );
+  const d = await runLoad(
+    direct(files.pdf500.bytes, files.pdf500.type),
+    4,
+    settings.scaleCount,
+    settings.warmup,
+  );
+  await gw.stop();
+  log(`scale: gateway ${g.throughput}/s p50 ${g.p50} ms (direct ${d.throughput}/s)`);
+  return { gateway: g, direct: d };
+});
+
+// 7. The report: results files, the chart, and the README's block, all from this run.
+const partial: Omit<BenchResult, 'targets'> = {
   date: new Date().toISOString(),
+  quick: settings.quick,
+  minutes: Math.round((performance.now() - began) / 6000) / 10,
   machine: {
     cpus: cpus().length,
     model: cpus()[0]?.model,
     memoryGb: Math.round(totalmem() / 1024 ** 3),
     node: process.version,
+    os: `Linux ${release()}`,
+    commit: commitOf(),
+    // Other work on the machine shows in throughput and latency (CPU time per request much less).
+    loadAverage: { before: Math.round(loadBefore * 10) / 10, after: Math.round(loadavg()[0]! * 10) / 10 },
   },
-  count: COUNT,
+  gateway: { ...gatewayRuntime },
+  portkey: portkey ? `OSS ${PORTKEY_VERSION}` : null,
+  count: settings.count,
+  scaleCount: settings.scaleCount,
+  warmup: settings.warmup,
+  cpu,
+  cpuResolutionMs: Object.fromEntries(cpu.map((c) => [c.file, cpuResolutionMs(c.requests)])),
+  profile: cpuProfile,
+  slowProfile,
   overhead,
+  slow,
+  memory,
   scale,
-  sizes,
-  targets: {
-    throughputRatioAtC4Pdf500: ratio(target.gateway, target.direct),
-    addedP50MsAtC4Pdf500: Math.round((target.gateway.p50 - target.direct.p50) * 100) / 100,
-    worstPerUploadFactor: Math.max(
-      ...sizes.filter((s) => s.bytes >= 5 * 1024 * 1024).map((s) => s.perUploadFactor),
-    ),
-  },
 };
-const row = (o: (typeof overhead)[number]) =>
-  `| ${o.file} | ${o.concurrency} | ${o.direct.p50} / ${o.direct.p95} / ${o.direct.p99} | ${o.direct.throughput} | ${o.gateway.p50} / ${o.gateway.p95} / ${o.gateway.p99} | ${o.gateway.throughput} | ${ratio(o.gateway, o.direct)} | ${
-    o.portkey
-      ? `${o.portkey.p50} / ${o.portkey.p95} / ${o.portkey.p99} | ${o.portkey.throughput} | ${ratio(o.portkey, o.direct)}`
-      : 'n/a | n/a | n/a'
-  } |`;
-const md = `# Benchmark results
-
-${result.date}, ${result.machine.cpus} cores (${result.machine.model}), ${result.machine.memoryGb} GB, Node ${result.machine.node}; ${COUNT} requests per cell after 20 warm-up; everything on 127.0.0.1, the load generator, the emulator, the gateway and Portkey sharing the same cores. Latency in ms (p50 / p95 / p99), throughput in requests/s; "×" is throughput as a share of direct calls in the same run.
-
-## Overhead: direct SDK calls vs the gateway (full path: upload, validation, ledger, logs on SQLite) vs Portkey OSS 1.15.2
-
-| file | concurrency | direct | direct /s | gateway | gateway /s | × | Portkey | Portkey /s | × |
-| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
-${overhead.map(row).join('\n')}
-
-Targets (500 KB PDF, concurrency 4): throughput ${result.targets.throughputRatioAtC4Pdf500} of direct (target ≥ 0.7); p50 added ${result.targets.addedP50MsAtC4Pdf500} ms (target ≤ 3 ms).
-
-## Scale: keys in the database (500 KB PDF, concurrency 4)
-
-| keys | gateway p50 / p95 / p99 | gateway /s | direct p50 | direct /s |
-| --- | --- | --- | --- | --- |
-${scale.map((s) => `| ${s.keys} | ${s.gateway.p50} / ${s.gateway.p95} / ${s.gateway.p99} | ${s.gateway.throughput} | ${s.direct.p50} | ${s.direct.throughput} |`).join('\n')}
-
-## File size: time and memory
-
-| size | direct p50 | gateway p50 | server RSS before | server peak RSS (4 uploads in flight) | MB per MB in flight |
-| --- | --- | --- | --- | --- | --- |
-${sizes.map((s) => `| ${s.size} | ${s.directP50} | ${s.gatewayP50} | ${s.baselineMb} | ${s.peakMb} | ${s.perUploadFactor} |`).join('\n')}
-
-Target: memory per in-flight upload at most 3× its size; measured worst (5 MB and up): ${result.targets.worstPerUploadFactor}×.
-`;
-mkdirSync(OUT, { recursive: true });
-writeFileSync(join(OUT, 'latest.json'), `${JSON.stringify(result, null, 2)}\n`);
-writeFileSync(join(OUT, 'latest.md'), md);
-log(`\nwrote bench/results/latest.md and latest.json`);
+const result: BenchResult = { ...partial, targets: judgeTargets(partial) };
+const name = settings.out;
+const toReadme = writeResults(result, name, name === 'latest' && settings.readme, log);
+log(`\n${result.targets.map((t) => `${t.met ? 'met   ' : 'MISSED'} ${t.name}: ${t.figure}`).join('\n')}`);
+log(
+  `\nwrote bench/results/${name}.{md,json,svg}${toReadme ? ' and README.md' : ''} in ${result.minutes} min`,
+);
 process.exit(0);

@@ -1,6 +1,8 @@
 import { defineProject } from 'vitest/config';
 
 export default defineProject({
+  // Workspace packages load from src/*.ts here (their `source` export condition); Node alone gets dist/.
+  ssr: { resolve: { conditions: ['source'] } },
   test: {
     name: 'client',
     include: ['test/**/*.test.ts'],

@@ -15,6 +15,8 @@ export const EXIT = {
   REFUSED: 6,
   /** A batch finished with some files failed. */
   PARTIAL: 7,
+  /** `tokens verify`: Gemini rejected a key, or could not be asked about one. */
+  KEY_CHECK_FAILED: 8,
   /** Ctrl-C at a prompt (128 + SIGINT, as a shell reports it). */
   INTERRUPTED: 130,
 } as const;

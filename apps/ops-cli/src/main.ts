@@ -1,14 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { colourWanted, painter } from './colour.ts';
+import { alertsCommand } from './commands/alerts.ts';
 import { clientsCommand } from './commands/clients.ts';
 import type { CommandContext } from './commands/command-context.ts';
 import { dbCommand } from './commands/db-setup.ts';
 import { extractCommand } from './commands/extract.ts';
 import { monitoringCommands } from './commands/monitoring.ts';
 import { tokensCommand } from './commands/tokens.ts';
-import { type Connection, connect } from './connection.ts';
-import { describeFailure, formatFailure } from './errors.ts';
+import type { Connection } from './connection.ts';
 import { EXIT } from './exit-codes.ts';
 import { examples } from './help.ts';
 import type { Io } from './output.ts';
@@ -40,16 +40,24 @@ export function buildProgram(io: Io): { program: Command; connection: () => Conn
     'ocr-ops <command> --help',
   );
   let connection: Connection | undefined;
+  // The typed client (tRPC) is loaded only before a command runs: `--help` and `--version`
+  // stay a commander-only start.
+  let connecting: typeof import('./connection.ts') | undefined;
+  program.hook('preAction', async () => {
+    connecting ??= await import('./connection.ts');
+  });
   const ctx: CommandContext = {
     io,
     connection: () => {
-      connection ??= connect(program.opts());
+      if (!connecting) throw new Error('ocr-ops: a command asked for the gateway before its action ran');
+      connection ??= connecting.connect(program.opts());
       return connection;
     },
   };
   program.addCommand(tokensCommand(ctx));
   for (const command of monitoringCommands(ctx)) program.addCommand(command);
   program.addCommand(clientsCommand(ctx));
+  program.addCommand(alertsCommand(ctx));
   program.addCommand(extractCommand(ctx));
   program.addCommand(dbCommand(ctx));
   // Commander must throw, not exit, so every failure ends in the documented exit codes.
@@ -91,6 +99,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     return EXIT.OK;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
+    const { describeFailure, formatFailure } = await import('./errors.ts');
     const conn = connection();
     const failure = describeFailure(error, {
       url: conn?.url ?? '(not connected)',

@@ -200,7 +200,7 @@ describe('ocr-ops against a real gateway on loopback', () => {
     const url = `sqlite:${join(dir, 'fresh.sqlite')}`;
     const first = await cli(['db', 'setup', '--database-url', url]);
     expect(first.out).toContain(
-      'Applied 0001-baseline, 0002-client-keys, 0003-upgrade-fixes, 0004-shared-cache, 0005-presumed-charges',
+      'Applied 0001-baseline, 0002-client-keys, 0003-upgrade-fixes, 0004-shared-cache, 0005-presumed-charges, 0006-budget-windows, 0007-alert-outbox, 0008-key-verification, 0009-retention',
     );
     expect((await cli(['db', 'setup', '--database-url', url])).out).toContain('already current');
     const sql = await cli(['db', 'setup', '--print-sql']);

@@ -2,8 +2,8 @@ import { readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { readTokenStatus } from '@invoicegw/db';
 import { startEmulator } from '@invoicegw/gemini-emulator';
-import { loadConfig } from '../src/env.ts';
-import { startServer } from '../src/server.ts';
+// By package name, not ../src: `pnpm demo` runs the built server (dist/), as `pnpm start` does.
+import { loadConfig, startServer } from '@invoicegw/server';
 
 // `pnpm demo`: the emulator, the server on the embedded database, a demo company and key, one
 // extraction of the bundled sample invoice, and what it cost. Offline, on a fresh clone.

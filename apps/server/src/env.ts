@@ -1,4 +1,10 @@
 import {
+  checkRetentionPolicy,
+  DEFAULT_RETENTION,
+  MIN_AUDIT_RETENTION_DAYS,
+  type RetentionPolicy,
+} from '@invoicegw/core';
+import {
   type DatabaseConfig,
   DatabaseConfigError,
   parseDatabaseUrl,
@@ -28,6 +34,8 @@ export interface ServerConfig {
     minOutputTokens: number;
   };
   gemini: { model: string; baseUrl: string | undefined; thinkingBudget: number | undefined };
+  /** Probing new keys with a free provider call before they serve (tokens add/rotate, tokens verify). */
+  keyVerification: { enabled: boolean; timeoutMs: number };
   extraction: {
     maxUploadBytes: number;
     maxPdfPages: number;
@@ -42,10 +50,25 @@ export interface ServerConfig {
     cacheTtlMs: number;
     cacheMaxEntries: number;
   };
+  /** Where uploads above the threshold wait on disk while they arrive (`undefined`: under the OS temp dir). */
+  uploads: { spoolDir: string | undefined; spoolThresholdBytes: number };
   companyConcurrency: number;
   logQueueMax: number;
   shutdownDeadlineMs: number;
   corsOrigins: string[];
+  /** Webhook alerts: how often the outbox is delivered, retries, timeouts, and what may be reached. */
+  alerts: {
+    dispatchIntervalMs: number;
+    maxAttempts: number;
+    retryBaseMs: number;
+    retryMaxMs: number;
+    timeoutMs: number;
+    expiryWarnDays: number;
+    /** Hosts subscriptions may reach even when they resolve to private addresses. */
+    allowPrivateHosts: string[];
+  };
+  /** Days each table keeps its rows (0: forever) and how often old rows are pruned. */
+  retention: { policy: RetentionPolicy; intervalMs: number };
 }
 
 const bool = z
@@ -146,6 +169,14 @@ export const EnvSchema = z.object({
       "Where Gemini is called. Unset: Google's API. The emulator's URL (`pnpm emulator`: `http://127.0.0.1:8090`) to run offline.",
     ),
   // Always sent and always held in full; dynamic thinking (-1) has no bound a hold could cover.
+  VERIFY_KEYS_ON_ADD: bool
+    .default(true)
+    .describe(
+      '`true`: `tokens add` and `tokens rotate` first ask Gemini about the new key (a free `countTokens` call) and refuse one it rejects (422 `KEY_REJECTED_BY_PROVIDER`) or cannot be asked about (503 `PROVIDER_UNREACHABLE`) unless forced; `false`: keys are admitted unchecked and `tokens verify` is off.',
+    ),
+  KEY_VERIFY_TIMEOUT_MS: int(100, 120_000, 10_000).describe(
+    'How long one key check may take before the provider counts as unreachable.',
+  ),
   GEMINI_THINKING_BUDGET: z.coerce
     .number()
     .int()
@@ -162,6 +193,17 @@ export const EnvSchema = z.object({
     .default(20)
     .describe('The largest file accepted (413 `FILE_TOO_LARGE` above it); upload bodies may be 1 MB more.'),
   MAX_PDF_PAGES: int(1, 1000, 50).describe('The most pages a PDF may have.'),
+  UPLOAD_SPOOL_DIR: z
+    .string()
+    .trim()
+    .min(1)
+    .optional()
+    .describe(
+      "A private directory (mode 0700, this user's) where uploads above `UPLOAD_SPOOL_THRESHOLD_KB` wait on disk while they arrive; each is removed when its request ends, and what a crashed process left is removed at startup. Unset: `invoicegw-uploads-<uid>` under the OS temp directory.",
+    ),
+  UPLOAD_SPOOL_THRESHOLD_KB: int(0, 1024 * 1024, 1024).describe(
+    'Uploads larger than this go to `UPLOAD_SPOOL_DIR` as they arrive instead of memory; 0 spools every file.',
+  ),
   GEMINI_MAX_RETRIES: int(0, 10, 3).describe(
     'Retries after the first attempt, for transient failures and per-minute rate limits.',
   ),
@@ -192,6 +234,45 @@ export const EnvSchema = z.object({
   SHUTDOWN_DEADLINE_SECONDS: int(1, 3600, 30).describe(
     'How long `SIGTERM`/`SIGINT` waits for requests in flight.',
   ),
+  RETENTION_APPLICATION_LOGS_DAYS: int(0, 36_500, DEFAULT_RETENTION.ApplicationLogs).describe(
+    'Days `ApplicationLogs` rows are kept; older ones are pruned in small batches. 0: kept forever.',
+  ),
+  RETENTION_RETRY_ATTEMPTS_DAYS: int(0, 36_500, DEFAULT_RETENTION.RetryAttempts).describe(
+    'Days `RetryAttempts` rows are kept. 0: kept forever.',
+  ),
+  RETENTION_USAGE_LOGS_DAYS: int(0, 36_500, DEFAULT_RETENTION.TokenUsageLogs).describe(
+    'Days `TokenUsageLogs` rows are kept; older ones are folded per key, branch, user and day into `TokenUsageArchive`, so `vw_UsageSummary` and exports keep their totals. 0: kept forever.',
+  ),
+  RETENTION_AUDIT_DAYS: int(0, 36_500, DEFAULT_RETENTION.AuditLog).describe(
+    `Days \`AuditLog\` rows are kept: 0 (forever) or at least ${MIN_AUDIT_RETENTION_DAYS}.`,
+  ),
+  RETENTION_ALERT_DELIVERIES_DAYS: int(0, 36_500, DEFAULT_RETENTION.AlertDeliveries).describe(
+    'Days the webhook delivery log (`AlertDeliveries`) is kept. 0: kept forever.',
+  ),
+  RETENTION_INTERVAL_MINUTES: int(1, 10_080, 60).describe(
+    'How often each replica prunes rows past their retention (`ocr-ops db prune` runs a pass at once).',
+  ),
+  ALERT_DISPATCH_INTERVAL_MS: int(50, 3_600_000, 5000).describe(
+    'How often each instance delivers due webhook alerts from the outbox.',
+  ),
+  ALERT_MAX_ATTEMPTS: int(1, 100, 8).describe(
+    'Delivery attempts per alert before it is given up (`dead` in the delivery log).',
+  ),
+  ALERT_RETRY_BASE_MS: int(10, 86_400_000, 30_000).describe(
+    "The delay before an alert's first retry; each next one doubles, with jitter, up to an hour.",
+  ),
+  ALERT_TIMEOUT_MS: int(100, 60_000, 5000).describe(
+    'How long one webhook delivery may take (redirects are never followed).',
+  ),
+  ALERT_EXPIRY_WARN_DAYS: int(0, 365, 7).describe(
+    "A `key_expiring` alert goes out this many days before a key's expiry date; 0 turns it off.",
+  ),
+  ALERT_ALLOW_PRIVATE_HOSTS: z
+    .string()
+    .default('')
+    .describe(
+      'Webhook hosts (names or IPs, comma-separated) that may resolve to loopback or private addresses. Unset: such URLs are refused unless added with `allowPrivate`.',
+    ),
   CORS_ALLOW_ORIGINS: z
     .string()
     .default('http://localhost:4100,http://127.0.0.1:4100,http://localhost:8080,http://127.0.0.1:8080')
@@ -250,6 +331,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ServerConfig {
         minOutputTokens: Math.min(e.MIN_OUTPUT_TOKENS, e.MAX_OUTPUT_TOKENS),
       },
       gemini: { model: e.GEMINI_MODEL, baseUrl: e.GEMINI_BASE_URL, thinkingBudget: e.GEMINI_THINKING_BUDGET },
+      keyVerification: { enabled: e.VERIFY_KEYS_ON_ADD, timeoutMs: e.KEY_VERIFY_TIMEOUT_MS },
       extraction: {
         maxUploadBytes: Math.round(e.MAX_UPLOAD_MB * 1024 * 1024),
         maxPdfPages: e.MAX_PDF_PAGES,
@@ -263,15 +345,45 @@ export function loadConfig(env: NodeJS.ProcessEnv): ServerConfig {
         cacheTtlMs: e.CACHE_TTL_SECONDS * 1000,
         cacheMaxEntries: e.CACHE_MAX_ENTRIES,
       },
+      uploads: { spoolDir: e.UPLOAD_SPOOL_DIR, spoolThresholdBytes: e.UPLOAD_SPOOL_THRESHOLD_KB * 1024 },
       companyConcurrency: e.COMPANY_CONCURRENCY,
       logQueueMax: e.LOG_QUEUE_MAX,
       shutdownDeadlineMs: e.SHUTDOWN_DEADLINE_SECONDS * 1000,
+      alerts: {
+        dispatchIntervalMs: e.ALERT_DISPATCH_INTERVAL_MS,
+        maxAttempts: e.ALERT_MAX_ATTEMPTS,
+        retryBaseMs: e.ALERT_RETRY_BASE_MS,
+        retryMaxMs: Math.max(e.ALERT_RETRY_BASE_MS, 3_600_000),
+        timeoutMs: e.ALERT_TIMEOUT_MS,
+        expiryWarnDays: e.ALERT_EXPIRY_WARN_DAYS,
+        allowPrivateHosts: e.ALERT_ALLOW_PRIVATE_HOSTS.split(',')
+          .map((h) => h.trim())
+          .filter(Boolean),
+      },
       corsOrigins: e.CORS_ALLOW_ORIGINS.split(',')
         .map((o) => o.trim())
         .filter(Boolean),
+      retention: {
+        policy: retentionPolicy(e),
+        intervalMs: e.RETENTION_INTERVAL_MINUTES * 60_000,
+      },
     };
   } catch (error) {
     if (error instanceof DatabaseConfigError) throw new ConfigError(error.message);
     throw error;
+  }
+}
+
+function retentionPolicy(e: z.infer<typeof EnvSchema>): RetentionPolicy {
+  try {
+    return checkRetentionPolicy({
+      ApplicationLogs: e.RETENTION_APPLICATION_LOGS_DAYS,
+      RetryAttempts: e.RETENTION_RETRY_ATTEMPTS_DAYS,
+      TokenUsageLogs: e.RETENTION_USAGE_LOGS_DAYS,
+      AuditLog: e.RETENTION_AUDIT_DAYS,
+      AlertDeliveries: e.RETENTION_ALERT_DELIVERIES_DAYS,
+    });
+  } catch (error) {
+    throw new ConfigError(`RETENTION_AUDIT_DAYS: ${(error as Error).message}`);
   }
 }

@@ -4,8 +4,11 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { serve } from '@hono/node-server';
 import {
+  type AlertDispatchOptions,
+  alertCircuitOpen,
   createExtractionRuntime,
   createGeminiModel,
+  createKeyProber,
   createKeyVault,
   createRedactor,
   DbIdempotencyStore,
@@ -19,7 +22,9 @@ import {
   type Logger,
   ledgerOptions,
   loadMasterKeys,
+  startAlertDispatcher,
   startLedgerSweeper,
+  startRetentionPruner,
   startStoredResultPruner,
 } from '@invoicegw/core';
 import { migrate, type OpenDatabase, openDatabase } from '@invoicegw/db';
@@ -32,6 +37,7 @@ import { createDbLogSink, fanOut } from './logging/db-log-sink.ts';
 import { redactingLogger } from './logging/redact.ts';
 import { createMetrics } from './metrics/metrics.ts';
 import type { ServerDeps } from './server-deps.ts';
+import { UploadSpool } from './uploads/upload-spool.ts';
 
 export interface RunningServer {
   url: string;
@@ -85,6 +91,12 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       `Development admin key in ${join(config.dataDir, 'admin.key')} (set ADMIN_API_KEY to choose your own)`,
     );
   }
+  // Before anything is opened (a refused directory leaves nothing behind): what a crashed process
+  // left in the spool goes, and this process gets its own directory.
+  const { spool: uploadSpool, swept } = UploadSpool.open({
+    baseDir: config.uploads.spoolDir,
+    thresholdBytes: config.uploads.spoolThresholdBytes,
+  });
   const opened = await openDatabase(config.database, config.schemas);
   const { applied } = await migrate(opened);
   const db = options.wrapDb ? options.wrapDb(opened) : opened;
@@ -148,6 +160,14 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     // Requests wait here for quota held by requests in flight; this process's settles wake it.
     quotaWaits: new FairQueue(),
     runtime: createExtractionRuntime(model, extraction, Math.random, stores),
+    // The same model and endpoint extractions use, so a key that passes can serve them.
+    keyProber: config.keyVerification.enabled
+      ? createKeyProber({
+          model: config.gemini.model,
+          baseUrl: config.gemini.baseUrl,
+          timeoutMs: config.keyVerification.timeoutMs,
+        })
+      : undefined,
     observer: {
       databaseWait: (ms) => metrics.dbWait.observe({}, ms / 1000),
       refusedBeforeDispatch: (cause) => metrics.refusedBeforeDispatch.inc({ cause }),
@@ -162,8 +182,30 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   // Expired cache rows and idempotency records go on the same beat.
   const pruner = startStoredResultPruner(core, config.ledger.sweepIntervalMs);
   await pruner.ready;
+  // Logs, failed attempts, old usage (archived first) and old audit rows, on a slower beat.
+  const retention = startRetentionPruner(core, config.retention.policy, config.retention.intervalMs);
+  if (swept.length)
+    logger.log(
+      'INFO',
+      'startup',
+      `Removed ${swept.length} upload spool ${swept.length === 1 ? 'directory' : 'directories'} left by stopped processes`,
+    );
+  // Webhook alerts: this process delivers what is due in the outbox (each row leased by one
+  // process, so replicas never send it twice) and reports its own breakers opening.
+  const alertDispatch: AlertDispatchOptions = {
+    instanceId: core.ledger.instanceId,
+    maxAttempts: config.alerts.maxAttempts,
+    retryBaseMs: config.alerts.retryBaseMs,
+    retryMaxMs: config.alerts.retryMaxMs,
+    timeoutMs: config.alerts.timeoutMs,
+    allowHosts: config.alerts.allowPrivateHosts,
+    expiryWarnDays: config.alerts.expiryWarnDays,
+  };
+  core.runtime.onCircuitOpen((tokenId) => void alertCircuitOpen(core, tokenId, null));
+  const alerts = startAlertDispatcher(core, alertDispatch, config.alerts.dispatchIntervalMs);
   const inFlight = new Map<string, number>();
   const deps: ServerDeps = {
+    alertDispatch,
     core,
     config,
     adminKey: admin.key,
@@ -174,6 +216,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     companySlots: new CompanySlots(inFlight, config.companyConcurrency),
     draining: { value: false },
     active: { value: 0 },
+    uploadSpool,
   };
   const server = await new Promise<Server>((resolve, reject) => {
     const s = serve({ fetch: createApp(deps).fetch, hostname: config.host, port: config.port }, () => {
@@ -185,6 +228,9 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     // Nothing was served: give back what was opened, and say which setting to change.
     await sweeper.stop();
     await pruner.stop();
+    await retention.stop();
+    await alerts.stop();
+    await uploadSpool.close();
     await logSink.close(1000);
     await db.close();
     throw listenError(error, config);
@@ -209,6 +255,9 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     await endInstanceHolds(core).catch(() => undefined);
     await sweeper.stop();
     await pruner.stop();
+    await retention.stop();
+    await alerts.stop();
+    await uploadSpool.close().catch(() => undefined);
     logger.log('INFO', 'shutdown', 'stopped');
     await logSink.close(Math.max(1000, deadline - Date.now()));
     await stopped;

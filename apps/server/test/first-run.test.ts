@@ -5,18 +5,23 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt } from '../../../scripts/ensure-built.mjs';
 import { loadConfig } from '../src/env.ts';
 import { startupSummary } from '../src/startup-summary.ts';
 
 // What a newcomer sees: the start message, a second start, a port already taken (gateway and
-// emulator), and `pnpm demo`'s last line. Each is the real entry point in a child process.
-const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
-const EMULATOR_MAIN = fileURLToPath(
-  new URL('../../../packages/gemini-emulator/src/main.ts', import.meta.url),
-);
-const DEMO = fileURLToPath(new URL('../scripts/demo.ts', import.meta.url));
+// emulator), and `pnpm demo`'s last line. Each is the real entry point in a child process, as
+// `pnpm start`/`pnpm emulator` run it: the built JavaScript on plain Node.
+const MAIN = [fileURLToPath(new URL('../dist/main.js', import.meta.url))];
+const EMULATOR_MAIN = [
+  fileURLToPath(new URL('../../../packages/gemini-emulator/dist/main.js', import.meta.url)),
+];
+// The demo script itself goes through tsx; what it imports by package name is the built server.
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+const DEMO = ['--import', TSX, fileURLToPath(new URL('../scripts/demo.ts', import.meta.url))];
+
+beforeAll(() => ensureBuilt(['@invoicegw/server', '@invoicegw/gemini-emulator']), 15 * 60_000);
 const cleanup: Array<() => void> = [];
 
 afterEach(() => {
@@ -29,9 +34,9 @@ function tempDir(): string {
   return dir;
 }
 
-/** Runs a script under tsx; `until` ends it (SIGTERM) once the output matches. */
-function runScript(script: string, env: Record<string, string>, cwd: string, until?: RegExp) {
-  const child: ChildProcess = spawn(process.execPath, ['--import', TSX, script], {
+/** Runs `node <script…>`; `until` ends it (SIGTERM) once the output matches. */
+function runScript(script: string[], env: Record<string, string>, cwd: string, until?: RegExp) {
+  const child: ChildProcess = spawn(process.execPath, script, {
     cwd,
     env: { ...process.env, HOST: '127.0.0.1', PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -42,10 +42,14 @@ interface RemoteEmulator extends Pick<Emulator, 'url'> {
 
 /** `pnpm emulator` in a child process, on a free port; its admin routes report what it billed. */
 async function startRemoteEmulator(thoughtsTokens: number): Promise<RemoteEmulator> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', TSX, EMULATOR_MAIN], {
-    env: { ...process.env, EMULATOR_PORT: '0', EMULATOR_THOUGHTS_TOKENS: String(thoughtsTokens) },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--conditions=source', '--import', TSX, EMULATOR_MAIN],
+    {
+      env: { ...process.env, EMULATOR_PORT: '0', EMULATOR_THOUGHTS_TOKENS: String(thoughtsTokens) },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const url = await new Promise<string>((resolve, reject) => {
     let seen = '';
     child.stdout?.on('data', (chunk: Buffer) => {

@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { DEMO_INVOICE, renderInvoicePdf } from '@invoicegw/gemini-emulator';
 import { dereference, validate } from '@readme/openapi-parser';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
@@ -187,6 +189,15 @@ describe('the OpenAPI document matches what every route answers (REQUIRE_CLIENT_
       headers: admin,
     });
     expect(limited.body).toMatchObject({ totalTokenLimit: 500_000 });
+    const budget = await api.call('POST', '/v1/tokens/{tokenId}/budget', {
+      params,
+      json: { period: 'monthly', timeZone: 'Europe/Berlin' },
+      headers: admin,
+    });
+    expect(budget.body).toMatchObject({ budgetPeriod: 'monthly', window: expect.any(Object) });
+    expect(
+      (await api.call('GET', '/v1/tokens/{tokenId}/budget-windows', { params, headers: admin })).body,
+    ).toEqual([]);
     for (const [path, json] of [
       ['/v1/tokens/{tokenId}/status', { status: 'Active' }],
       ['/v1/tokens/{tokenId}/expiry', { expiresAt: '2999-01-01T00:00:00Z' }],
@@ -301,6 +312,27 @@ describe('the OpenAPI document matches what every route answers (REQUIRE_CLIENT_
     ];
     for (const [path, query] of adminGets)
       expect((await api.call('GET', path, { query, headers: admin })).status, path).toBe(200);
+    // Keys checked with the provider, and the streamed usage export (CSV and JSON).
+    expect((await api.call('POST', '/v1/tokens/verify', { json: { tokenId }, headers: admin })).body).toEqual(
+      [expect.objectContaining({ tokenId, check: expect.objectContaining({ state: 'ok', code: 'OK' }) })],
+    );
+    for (const format of ['csv', 'json'])
+      expect(
+        (
+          await api.call('GET', '/v1/usage/export', {
+            query: { from: '2026-01-01', to: '2100-01-01', format },
+            headers: admin,
+          })
+        ).status,
+      ).toBe(200);
+    expect(
+      (
+        await api.call('GET', '/v1/usage/export', {
+          query: { from: 'someday', to: '2100-01-01' },
+          headers: admin,
+        })
+      ).status,
+    ).toBe(400);
     expect(
       (await api.call('GET', '/v1/monitoring/usage', { query: { groupBy: 'day' }, headers: admin })).body,
     ).toEqual(expect.arrayContaining([expect.objectContaining({ requests: expect.any(Number) })]));
@@ -329,6 +361,79 @@ describe('the OpenAPI document matches what every route answers (REQUIRE_CLIENT_
     expect(String((await api.call('GET', '/metrics', { headers: admin })).body)).toContain(
       'igw_http_requests_total',
     );
+
+    // Retention and the rollback to the old service, there and back.
+    expect(
+      (await api.call('POST', '/v1/maintenance/prune', { json: { dryRun: true }, headers: admin })).body,
+    ).toMatchObject({ dryRun: true, tables: expect.any(Array) });
+    expect((await api.call('GET', '/v1/maintenance/rollback', { headers: admin })).body).toEqual({
+      prepared: false,
+      plaintextKeys: 0,
+      sealedKeys: expect.any(Number),
+    });
+    expect(
+      (
+        await api.call('POST', '/v1/maintenance/rollback/prepare', {
+          json: { confirm: 'yes' },
+          headers: admin,
+        })
+      ).body,
+    ).toMatchObject({ code: 'INVALID_INPUT' });
+    expect(
+      (
+        await api.call('POST', '/v1/maintenance/rollback/prepare', {
+          json: { confirm: 'store keys in plaintext', reason: 'drill' },
+          headers: admin,
+        })
+      ).body,
+    ).toMatchObject({ failed: [] });
+    expect(
+      (await api.call('POST', '/v1/maintenance/rollback/undo', { json: { reason: 'drill' }, headers: admin }))
+        .body,
+    ).toMatchObject({ wasPrepared: true });
+
+    // A webhook to a receiver on loopback (allowed for this subscription), tested, listed, removed.
+    const receiver = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => res.writeHead(204).end());
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    try {
+      const hook = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+      const added = await api.call('POST', '/v1/alerts', {
+        json: { url: hook, events: ['all'], allowPrivate: true, reason: 'conformance' },
+        headers: admin,
+      });
+      expect(added.status).toBe(200);
+      const subscriptionId = (added.body as { info: { subscriptionId: number } }).info.subscriptionId;
+      expect((await api.call('GET', '/v1/alerts', { headers: admin })).status).toBe(200);
+      expect(
+        (
+          await api.call('POST', '/v1/alerts/{subscriptionId}/test', {
+            params: { subscriptionId },
+            headers: admin,
+          })
+        ).status,
+      ).toBe(200);
+      expect(
+        (
+          await api.call('GET', '/v1/alerts/deliveries', {
+            query: { subscriptionId: String(subscriptionId) },
+            headers: admin,
+          })
+        ).status,
+      ).toBe(200);
+      expect(
+        (
+          await api.call('DELETE', '/v1/alerts/{subscriptionId}', {
+            params: { subscriptionId },
+            headers: admin,
+          })
+        ).status,
+      ).toBe(200);
+    } finally {
+      await new Promise((resolve) => receiver.close(resolve));
+    }
 
     // Rotation and removal last: they change the key the extractions above used.
     const rotated = await api.call('POST', '/v1/tokens/{tokenId}/rotate', {

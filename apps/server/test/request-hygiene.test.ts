@@ -49,8 +49,9 @@ describe('request ids', () => {
       expect(((await res.json()) as { meta: { requestId: string } }).meta.requestId).toBe(id);
       ids.push(id);
       const logs = await flushedLogs(id);
-      const http = logs.find((l) => l.Logger === 'http');
-      expect(JSON.parse(http!.Context!)).toMatchObject({ clientRequestId: 'dup-123' });
+      // The success's one record carries the caller's id beside the server's.
+      const record = logs.find((l) => l.Logger === 'extraction');
+      expect(JSON.parse(record!.Context!)).toMatchObject({ clientRequestId: 'dup-123' });
     }
     expect(new Set(ids).size).toBe(2);
     const rows = await db().selectFrom('TokenUsageLogs').select(['RequestID', 'CompanyID']).execute();

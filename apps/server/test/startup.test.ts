@@ -6,11 +6,15 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { countOpenReservations, findLedgerViolations, openDatabase } from '@invoicegw/db';
 import { DEMO_INVOICE, renderInvoicePdf, startEmulator } from '@invoicegw/gemini-emulator';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt } from '../../../scripts/ensure-built.mjs';
 
-const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
-// The child runs in a bare temp folder, so the TypeScript loader is named by its full path.
+// `pnpm start`'s entry: the built server on plain Node (built here first when the sources changed).
+const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
+// The demo script goes through tsx (named by its full path: the child runs in a bare temp
+// folder); the server it imports by package name is the built one.
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+beforeAll(() => ensureBuilt(['@invoicegw/server', '@invoicegw/gemini-emulator']), 15 * 60_000);
 const dirs: string[] = [];
 const children: ChildProcess[] = [];
 
@@ -27,7 +31,7 @@ function tempDir(): string {
 
 /** Starts the real entry point as its own process on a free loopback port. */
 function start(env: Record<string, string>, cwd: string) {
-  const child = spawn(process.execPath, ['--import', TSX, MAIN], {
+  const child = spawn(process.execPath, [MAIN], {
     cwd,
     env: { ...process.env, HOST: '127.0.0.1', PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -74,7 +78,7 @@ describe('the service entry point', () => {
     });
     expect(existsSync(join(cwd, 'data', 'ocr.sqlite'))).toBe(true);
     expect(server.output()).toContain(
-      'applied 0001-baseline, 0002-client-keys, 0003-upgrade-fixes, 0004-shared-cache, 0005-presumed-charges',
+      'applied 0001-baseline, 0002-client-keys, 0003-upgrade-fixes, 0004-shared-cache, 0005-presumed-charges, 0006-budget-windows, 0007-alert-outbox, 0008-key-verification, 0009-retention',
     );
     // Development: a master key is generated once, private to its owner, with one warning.
     expect(statSync(join(cwd, 'data', 'master.key')).mode & 0o777).toBe(0o600);

@@ -95,6 +95,13 @@ export interface GatewayError {
 
 /** The gateway's stable error code of a failed call (e.g. TOKEN_EXPIRED), and its HTTP status. */
 export function gatewayError(error: unknown): GatewayError | undefined {
+  if (error instanceof GatewayHttpError)
+    return {
+      code: error.code,
+      status: error.status,
+      message: error.message,
+      ...(error.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: error.retryAfterSeconds }),
+    };
   if (!(error instanceof TRPCClientError)) return undefined;
   // The gateway's error formatter always sends this; anything else (a proxy's page) may not.
   const data = (error as TRPCClientError<AppRouter>).data as Partial<GatewayErrorData> | undefined;
@@ -107,3 +114,67 @@ export function gatewayError(error: unknown): GatewayError | undefined {
 }
 
 export { TRPCClientError };
+
+/** A refusal from one of the gateway's plain routes (not tRPC), with its code and status. */
+export class GatewayHttpError extends Error {
+  constructor(
+    readonly code: GatewayErrorCode,
+    readonly status: number,
+    message: string,
+    /** The error's `data` (for a VALIDATION_ERROR, `issues`: path and message). */
+    readonly data: Record<string, unknown> = {},
+    readonly retryAfterSeconds: number | undefined = undefined,
+  ) {
+    super(message);
+    this.name = 'GatewayHttpError';
+  }
+}
+
+export interface UsageExportQuery {
+  /** Inclusive: a day (YYYY-MM-DD) or an ISO-8601 instant with its zone. */
+  from: string;
+  /** Exclusive. */
+  to: string;
+  format?: 'csv' | 'json';
+  company?: string;
+}
+
+/**
+ * `GET /v1/usage/export`: usage per day, company, key, branch and user, as the gateway streams
+ * it (CSV with a header, or a JSON array). A plain route, since a tRPC answer is one value: the
+ * bytes come as the gateway reads them, so any size fits in memory. A refusal (bad period, wrong
+ * key) is a GatewayHttpError; a body that ends early means the export failed part way.
+ */
+export async function exportUsage(
+  options: ClientOptions,
+  query: UsageExportQuery,
+  signal?: AbortSignal,
+): Promise<ReadableStream<Uint8Array>> {
+  const url = new URL(`${options.url.replace(/\/+$/, '')}/v1/usage/export`);
+  for (const [name, value] of Object.entries(query))
+    if (value !== undefined) url.searchParams.set(name, value);
+  const secret = options.adminKey ?? options.clientKey;
+  const res = await (options.fetch ?? fetch)(url, {
+    headers: {
+      ...(secret ? { authorization: `Bearer ${secret}` } : {}),
+      ...(options.actor ? { 'x-actor': options.actor } : {}),
+    },
+    ...(signal ? { signal } : {}),
+  });
+  if (res.ok && res.body) return res.body;
+  const text = await res.text().catch(() => '');
+  let body: { code?: string; message?: string; data?: Record<string, unknown> } = {};
+  try {
+    body = JSON.parse(text) as typeof body;
+  } catch {
+    // Not the gateway's envelope (a proxy's page).
+  }
+  const retry = Number(res.headers.get('retry-after'));
+  throw new GatewayHttpError(
+    (body.code as GatewayErrorCode | undefined) ?? 'UNKNOWN',
+    res.status,
+    body.message ?? `HTTP ${res.status}`,
+    body.data ?? {},
+    Number.isFinite(retry) && retry > 0 ? retry : undefined,
+  );
+}

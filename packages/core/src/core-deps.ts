@@ -3,6 +3,7 @@ import type { LedgerOptions } from './ledger/ledger-options.ts';
 import type { FairQueue } from './ledger/quota-wait.ts';
 import type { Logger } from './logging/logger.ts';
 import type { Redact } from './logging/redact-secrets.ts';
+import type { KeyProber } from './tokens/verify-key.ts';
 import type { KeyVault } from './vault/key-vault.ts';
 
 /** What every domain operation receives: passed in, never imported as a singleton. */
@@ -22,6 +23,11 @@ export interface CoreDeps {
    * in it instead of being refused (see acquireTimed), and settles wake it. Without it, no wait.
    */
   quotaWaits?: FairQueue | undefined;
+  /**
+   * Asks the provider about a key before it is added or rotated in, and for `verifyTokens`.
+   * Without it, keys are admitted unchecked (as before) and verifyTokens refuses to run.
+   */
+  keyProber?: KeyProber | undefined;
 }
 
 /** Who asked for a change, and why: recorded in AuditLog with every operation. */

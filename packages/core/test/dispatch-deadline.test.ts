@@ -70,9 +70,13 @@ async function failure(promise: Promise<unknown>) {
 
 /** A second process takes the write lock; resolves once it holds it. */
 function holdWriteLock(filename: string, ms: number) {
-  const child = spawn(process.execPath, ['--import', 'tsx', HOLDER, filename, String(ms)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--conditions=source', '--import', 'tsx', HOLDER, filename, String(ms)],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   let out = '';
   const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
   const locked = new Promise<void>((resolve, reject) => {

@@ -22,7 +22,16 @@ function runUnderGc(seed: number): Promise<{ code: number | null; runs: Run[]; o
   return new Promise((resolve) => {
     const child = spawn(
       process.execPath,
-      ['--expose-gc', '--import', 'tsx', RUNNER, join(dir, 'gc.sqlite'), String(RUNS), String(seed)],
+      [
+        '--expose-gc',
+        '--conditions=source',
+        '--import',
+        'tsx',
+        RUNNER,
+        join(dir, 'gc.sqlite'),
+        String(RUNS),
+        String(seed),
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let output = '';

@@ -53,7 +53,18 @@ async function setUp(capacity: number) {
 function worker(filename: string, mode: 'run' | 'crash', cycles: number, ttlMs: number) {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', WORKER, filename, 'NT047', mode, String(cycles), String(NEED), String(ttlMs)],
+    [
+      '--conditions=source',
+      '--import',
+      'tsx',
+      WORKER,
+      filename,
+      'NT047',
+      mode,
+      String(cycles),
+      String(NEED),
+      String(ttlMs),
+    ],
     {
       env: { ...process.env, TEST_MASTER_KEY: master.toString('hex') },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -73,7 +73,18 @@ describe('a process killed after dispatching, before settling', () => {
     // crash-0 and crash-2 are marked dispatched, crash-1 is not; then the process is killed.
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', WORKER, db.filename, 'NT047', 'crash-dispatched', '3', String(NEED), '60000'],
+      [
+        '--conditions=source',
+        '--import',
+        'tsx',
+        WORKER,
+        db.filename,
+        'NT047',
+        'crash-dispatched',
+        '3',
+        String(NEED),
+        '60000',
+      ],
       { env: { ...process.env, TEST_MASTER_KEY: master.toString('hex') }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     children.push(child);

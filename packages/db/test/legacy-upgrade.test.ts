@@ -37,6 +37,10 @@ describe('upgrading a database made by the old Python service', () => {
         '0003-upgrade-fixes',
         '0004-shared-cache',
         '0005-presumed-charges',
+        '0006-budget-windows',
+        '0007-alert-outbox',
+        '0008-key-verification',
+        '0009-retention',
       ],
     });
     const db = handle.db;

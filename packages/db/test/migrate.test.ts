@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
+import { MIGRATIONS } from '../src/migrations/index.ts';
 import { migrate } from '../src/migrations/migrate.ts';
 import { openDatabase } from '../src/open-database.ts';
 import { openTestSqlite, type TestDatabase } from '../src/testing/index.ts';
@@ -30,15 +31,21 @@ describe('migrate on an embedded SQLite file', () => {
   it('creates every table, index and view of the checklist', async () => {
     const db = await fresh();
     expect(await sqliteObjects(db, 'table')).toEqual([
+      'AlertDeliveries',
+      'AlertOutbox',
+      'AlertSubscriptions',
       'ApplicationLogs',
       'AuditLog',
       'ClientKeys',
+      'GatewaySettings',
       'IdempotencyKeys',
       'ResultCache',
       'RetryAttempts',
       'SchemaMigrations',
+      'TokenBudgetWindows',
       'TokenMaster',
       'TokenReservations',
+      'TokenUsageArchive',
       'TokenUsageLogs',
       'TokenUsageSummary',
     ]);
@@ -56,6 +63,10 @@ describe('migrate on an embedded SQLite file', () => {
       '0003-upgrade-fixes',
       '0004-shared-cache',
       '0005-presumed-charges',
+      '0006-budget-windows',
+      '0007-alert-outbox',
+      '0008-key-verification',
+      '0009-retention',
     ]);
   });
 
@@ -101,9 +112,13 @@ describe('migrate on an embedded SQLite file', () => {
       [0, 1, 2, 3].map(
         () =>
           new Promise<{ code: number | null; out: string }>((resolve) => {
-            const child = spawn(process.execPath, ['--import', 'tsx', script, filename], {
-              stdio: ['ignore', 'pipe', 'pipe'],
-            });
+            const child = spawn(
+              process.execPath,
+              ['--conditions=source', '--import', 'tsx', script, filename],
+              {
+                stdio: ['ignore', 'pipe', 'pipe'],
+              },
+            );
             let out = '';
             child.stdout.on('data', (d) => {
               out += d;
@@ -124,12 +139,16 @@ describe('migrate on an embedded SQLite file', () => {
         '0003-upgrade-fixes',
         '0004-shared-cache',
         '0005-presumed-charges',
+        '0006-budget-windows',
+        '0007-alert-outbox',
+        '0008-key-verification',
+        '0009-retention',
       ],
     ]);
     const check = await openDatabase({ kind: 'sqlite', filename });
     try {
       const rows = await check.db.selectFrom('SchemaMigrations').selectAll().execute();
-      expect(rows).toHaveLength(5);
+      expect(rows).toHaveLength(MIGRATIONS.length);
     } finally {
       await check.close();
     }

@@ -58,6 +58,12 @@ describe('SQL Server DDL, checked offline', () => {
       '"dbo"."ClientKeys"',
       '"dbo"."ResultCache"',
       '"dbo"."IdempotencyKeys"',
+      '"dbo"."TokenBudgetWindows"',
+      '"dbo"."AlertSubscriptions"',
+      '"dbo"."AlertOutbox"',
+      '"dbo"."AlertDeliveries"',
+      '"dbo"."TokenUsageArchive"',
+      '"dbo"."GatewaySettings"',
     ]);
   });
 

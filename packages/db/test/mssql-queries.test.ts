@@ -25,6 +25,20 @@ async function recordAll(schemas = { schema: 'dbo', tokenSchema: 'docUpload' }) 
     if (/^delete from .* output .*deleted\.\[DispatchedAt\]/.test(q.sql))
       return [{ TokenID: 1, CompanyID: 'NT047', RequestID: 'r', ReservedTokens: 9000, DispatchedAt: at }];
     if (/^insert into "[^"]+"\."TokenUsageLogs"/.test(q.sql)) return [{ UsageID: 5 }];
+    // A due budget window is zeroed, so the closed window's insert is recorded too.
+    if (/^update .*"TokenUsageSummary" set .* output deleted\.\[TotalUsedTokens\]/.test(q.sql))
+      return [
+        {
+          TotalUsedTokens: 10,
+          RequestCount: 1,
+          CarriedTokens: 0,
+          WindowStartedAt: at,
+          TotalRemainingTokens: 90,
+        },
+      ];
+    if (/^insert into "[^"]+"\."TokenBudgetWindows"/.test(q.sql)) return [{ WindowID: 3 }];
+    // A retention batch of usage rows is found, so the archive insert and delete are recorded too.
+    if (/^select top\(\d+\) "UsageID" as "id"/.test(q.sql)) return [{ id: 7 }, { id: 8 }];
     return [];
   });
   const calls: Array<[string, () => Promise<unknown>]> = [
@@ -37,6 +51,7 @@ async function recordAll(schemas = { schema: 'dbo', tokenSchema: 'docUpload' }) 
     ['findTokenIdByKeyHash', () => data.findTokenIdByKeyHash(h, 'h')],
     ['listTokens', () => data.listTokens(h, { companyId: 'NT047', statuses: ['Active', 'Expired'] })],
     ['updateToken', () => data.updateToken(h, 1, { Status: 'Disabled', UpdatedAt: at })],
+    ['recordKeyCheck', () => data.recordKeyCheck(h, 1, at, 'rejected API_KEY_INVALID: API key not valid')],
     ['listTokenIdsWithoutKeyHash', () => data.listTokenIdsWithoutKeyHash(h)],
     ['companyTokenStatuses', () => data.companyTokenStatuses(h, 'NT047')],
     ['ensureSummary', () => data.ensureSummary(h, 1)],
@@ -55,6 +70,20 @@ async function recordAll(schemas = { schema: 'dbo', tokenSchema: 'docUpload' }) 
       () => data.usageTotals(h, g, { companyId: 'NT047' }),
     ]),
     ['sumTokensUsed', () => data.sumTokensUsed(h, 1)],
+    [
+      'usageExportPage(first)',
+      () => data.usageExportPage(h, { from: at, to: at, companyId: 'NT047' }, undefined, 1000),
+    ],
+    [
+      'usageExportPage(after)',
+      () =>
+        data.usageExportPage(
+          h,
+          { from: at, to: at },
+          { day: '2026-11-28', companyId: 'NT047', tokenId: 1, branch: 'HQ', requestedBy: 'amit' },
+          1000,
+        ),
+    ],
     [
       'insertReservation',
       () =>
@@ -94,6 +123,22 @@ async function recordAll(schemas = { schema: 'dbo', tokenSchema: 'docUpload' }) 
     ['readFailedRetries', () => data.readFailedRetries(h)],
     ['pingDatabase', () => data.pingDatabase(h)],
     ['listCompanyKeyStates', () => data.listCompanyKeyStates(h, 'NT047')],
+    ['listCompanyKeyStates(storedKey)', () => data.listCompanyKeyStates(h, 'NT047', { storedKey: true })],
+    [
+      'reserveOnToken(dispatched)',
+      () =>
+        data.reserveOnToken(h, {
+          tokenId: 1,
+          companyId: 'NT047',
+          requestId: 'r',
+          tokens: 9000,
+          now: at,
+          expiresAt: at,
+          instanceId: 'i',
+          hasSummary: true,
+          dispatchedAt: at,
+        }),
+    ],
     [
       'reserveOnToken',
       () =>
@@ -189,6 +234,115 @@ async function recordAll(schemas = { schema: 'dbo', tokenSchema: 'docUpload' }) 
       () => data.releaseIdempotencyKey(h, { companyId: 'NT047', idempotencyKey: 'k', ownerId: 'o' }),
     ],
     ['pruneIdempotencyKeys', () => data.pruneIdempotencyKeys(h, at, 500)],
+    [
+      'insertAlertSubscription',
+      () =>
+        data.insertAlertSubscription(h, {
+          url: 'https://hooks.example.com/a',
+          events: ['budget_spent'],
+          secretEncrypted: 'enc:v1:x',
+          secretHint: 'whsec_…abcd',
+          allowPrivate: false,
+          label: null,
+          createdBy: 'admin',
+          now: at,
+        }),
+    ],
+    ['getAlertSubscription', () => data.getAlertSubscription(h, 1)],
+    ['getAlertSubscriptionSecret', () => data.getAlertSubscriptionSecret(h, 1)],
+    ['listAlertSubscriptions', () => data.listAlertSubscriptions(h, { enabledOnly: true })],
+    ['deleteAlertSubscription', () => data.deleteAlertSubscription(h, 1)],
+    [
+      'enqueueAlertOutbox',
+      () =>
+        data.enqueueAlertOutbox(h, {
+          subscriptionId: 1,
+          eventType: 'budget_spent',
+          dedupeKey: 'budget_spent:1:t',
+          payloadJson: '{}',
+          now: at,
+        }),
+    ],
+    ['findAlertOutboxId', () => data.findAlertOutboxId(h, 1, 'k')],
+    ['listDueAlertOutboxIds', () => data.listDueAlertOutboxIds(h, at, 20)],
+    [
+      'claimAlertOutbox',
+      () => data.claimAlertOutbox(h, { outboxId: 1, owner: 'o', now: at, leaseUntil: at }),
+    ],
+    [
+      'finishAlertOutbox',
+      () =>
+        data.finishAlertOutbox(h, {
+          outboxId: 1,
+          owner: 'o',
+          now: at,
+          outcome: 'retry',
+          retryAt: at,
+          error: 'HTTP 500',
+        }),
+    ],
+    ['abandonAlertOutbox', () => data.abandonAlertOutbox(h, 1, 'subscription removed')],
+    ['getAlertOutbox', () => data.getAlertOutbox(h, 1)],
+    [
+      'insertAlertDelivery',
+      () =>
+        data.insertAlertDelivery(h, {
+          outboxId: 1,
+          attempt: 1,
+          statusCode: 500,
+          durationMs: 3,
+          error: null,
+          at,
+        }),
+    ],
+    ['listAlertDeliveries', () => data.listAlertDeliveries(h, { subscriptionId: 1, limit: 20 })],
+    ['countRowsBefore', () => data.countRowsBefore(h, 'ApplicationLogs', at)],
+    ['deleteRowsBefore', () => data.deleteRowsBefore(h, 'AuditLog', at, 500)],
+    ['archiveUsageBefore', () => data.archiveUsageBefore(h, at, 500, at)],
+    ['getGatewaySetting', () => data.getGatewaySetting(h, 'rollback.plaintext-keys')],
+    [
+      'setGatewaySetting',
+      () =>
+        data.setGatewaySetting(h, {
+          name: 'rollback.plaintext-keys',
+          value: 'prepared',
+          updatedBy: 'ops',
+          now: at,
+        }),
+    ],
+    ['deleteGatewaySetting', () => data.deleteGatewaySetting(h, 'rollback.plaintext-keys')],
+    ['listBudgetWindowStates', () => data.listBudgetWindowStates(h, { companyId: 'NT047' })],
+    ['listDueBudgetWindows', () => data.listDueBudgetWindows(h, at)],
+    ['setBudgetWindow', () => data.setBudgetWindow(h, 1, { windowStartedAt: at, nextResetAt: at }, at)],
+    [
+      'resetBudgetWindow',
+      () =>
+        data.resetBudgetWindow(h, {
+          tokenId: 1,
+          boundary: at,
+          windowStartedAt: at,
+          nextResetAt: at,
+          now: at,
+        }),
+    ],
+    [
+      'chargeClosedWindow',
+      () => data.chargeClosedWindow(h, { tokenId: 1, windowEnd: at, tokens: 10, countRequest: true }),
+    ],
+    [
+      'carryBudgetWindow',
+      () =>
+        data.carryBudgetWindow(h, {
+          tokenId: 1,
+          windowStartedAt: at,
+          nextResetAt: at,
+          carriedTokens: 10,
+          now: at,
+        }),
+    ],
+    ['listClosedBudgetWindows', () => data.listClosedBudgetWindows(h, 1)],
+    ['listStoredKeys', () => data.listStoredKeys(h)],
+    ['swapStoredKey', () => data.swapStoredKey(h, { tokenId: 1, from: 'v1:x', to: 'plain', now: at })],
   ];
   const recorded: Record<string, string[]> = {};
   for (const [name, call] of calls) {
@@ -197,6 +351,21 @@ async function recordAll(schemas = { schema: 'dbo', tokenSchema: 'docUpload' }) 
     await call().catch(() => undefined);
     recorded[name] = h.queries.slice(before).map((q) => q.sql);
   }
+  // A hold open at a budget reset (BudgetWindowEnd set) settles into the closed window.
+  const held = recordingMssqlHandle(schemas, (q) =>
+    /^delete from .* output .*deleted\.\[BudgetWindowEnd\]/.test(q.sql)
+      ? [{ TokenID: 1, ReservedTokens: 9000, BudgetWindowEnd: at }]
+      : [],
+  );
+  await data
+    .settleOnToken(held, {
+      tokenId: 1,
+      reservationId: 7,
+      usage: { CompanyID: 'NT047', RequestID: 'r-2', TotalTokensUsed: 10 },
+      now: at,
+    })
+    .catch(() => undefined);
+  recorded['settleOnToken of a hold open at a budget reset'] = held.queries.map((q) => q.sql);
   return recorded;
 }
 
@@ -227,7 +396,7 @@ describe('data access on SQL Server, compiled offline', () => {
       /^update "docUpload"\."TokenUsageSummary" set "ReservedTokens" = "ReservedTokens" \+ @1, "LastUpdated" = @2 output inserted\.\[ReservedTokens\] as \[ReservedTokens\], inserted\.\[TotalUsedTokens\] as \[TotalUsedTokens\] where "TokenID" = @3 and "TotalUsedTokens" \+ "ReservedTokens" \+ @4 <= \(select "t"\."TotalTokenLimit" from "docUpload"\."TokenMaster" as "t" where/,
     );
     expect(recorded.settleOnToken?.[0]).toMatch(
-      /^delete from "docUpload"\."TokenReservations" output deleted\.\[TokenID\] as \[TokenID\], deleted\.\[ReservedTokens\] as \[ReservedTokens\] where/,
+      /^delete from "docUpload"\."TokenReservations" output deleted\.\[TokenID\] as \[TokenID\], deleted\.\[ReservedTokens\] as \[ReservedTokens\], deleted\.\[BudgetWindowEnd\] as \[BudgetWindowEnd\] where/,
     );
     expect(recorded.settleOnToken?.[1]).toMatch(
       /^update "docUpload"\."TokenUsageSummary" set .* output inserted\.\[TotalUsedTokens\] as \[TotalUsedTokens\]/,
@@ -242,7 +411,7 @@ describe('data access on SQL Server, compiled offline', () => {
     for (const name of ['presumeReservation', 'settleAbandonedReservation']) {
       const [take, usage, totals] = recorded[name] ?? [];
       expect(take, name).toMatch(
-        /^delete from "docUpload"\."TokenReservations" output deleted\.\[TokenID\] as \[TokenID\], .*deleted\.\[DispatchedAt\] as \[DispatchedAt\] where "ReservationID" = @1$/,
+        /^delete from "docUpload"\."TokenReservations" output deleted\.\[TokenID\] as \[TokenID\], .*deleted\.\[DispatchedAt\] as \[DispatchedAt\](, deleted\.\[BudgetWindowEnd\] as \[BudgetWindowEnd\])? where "ReservationID" = @1$/,
       );
       expect(usage, name).toMatch(
         /^insert into "docUpload"\."TokenUsageLogs" \(.*"PresumedTokens".*\) output inserted\.\[UsageID\] as \[UsageID\] values/,
@@ -268,6 +437,16 @@ describe('data access on SQL Server, compiled offline', () => {
           object_id('docUpload.TokenMaster', N'U') as legacy_id,
           object_id('dbo.TokenMaster', N'U') as current_id"
     `);
+  });
+
+  it('an alert is claimed by one conditional UPDATE … OUTPUT, and enqueued by insert-if-missing', async () => {
+    const recorded = await recordAll();
+    expect(recorded.claimAlertOutbox).toHaveLength(1);
+    expect(recorded.claimAlertOutbox?.[0]).toMatch(
+      /^update "dbo"\."AlertOutbox" set .* output inserted\.\[OutboxID\] as \[OutboxID\], .* where "OutboxID" = @\d+ and \(\("Status" = @\d+ and "NextAttemptAt" <= @\d+\) or \("Status" = @\d+ and "LeaseUntil" < @\d+\)\)$/,
+    );
+    expect(recorded.enqueueAlertOutbox?.[0]).toMatch(/^insert into "dbo"\."AlertOutbox" .* where not exists/);
+    expect(recorded.listDueAlertOutboxIds?.[0]).toMatch(/^select top\(20\)/);
   });
 
   it('matches the reviewed snapshot', async () => {

@@ -23,6 +23,18 @@ export interface EmulatorOptions {
   maxBodyBytes?: number;
 }
 
+/**
+ * A lasting state of one key, answered to generateContent and countTokens alike, as Google does:
+ * 'invalid' 400 API_KEY_INVALID, 'revoked' 403 PERMISSION_DENIED, 'daily_quota' 429 per-day quota.
+ */
+export type KeyState = 'invalid' | 'revoked' | 'daily_quota';
+
+const STATE_FAULT: Record<KeyState, FaultType> = {
+  invalid: 'invalid_key',
+  revoked: 'permission_denied',
+  daily_quota: 'daily_quota',
+};
+
 export interface KeyStats {
   requests: number;
   succeeded: number;
@@ -58,10 +70,19 @@ export interface Emulator {
   readonly url: string;
   /** Faults for the next requests with this key (or any key when omitted), in order. */
   queueFaults(faults: readonly FaultSpec[], key?: string): void;
+  /** From now on this key is answered as `state` by every method (null: healthy again). */
+  setKeyState(key: string, state: KeyState | null): void;
   /** From now on, each request fails with probability `rate` with one of `types` (seeded). */
   setRandomFaults(config: { rate: number; seed: number; types: readonly FaultType[] } | null): void;
   stats(): { byKeyHash: Record<string, KeyStats>; totalChargedTokens: number };
   requests(): RecordedRequest[];
+  /**
+   * countTokens calls (free, like Google's: never billed, never in stats() or requests(), and
+   * queued or random faults are left for generateContent).
+   */
+  probes(): RecordedRequest[];
+  /** TCP connections accepted since start (reset() keeps it): shows whether a client keeps them alive. */
+  connections(): number;
   reset(): void;
   close(): Promise<void>;
 }
@@ -78,9 +99,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   let random: { rate: number; next: () => number; types: readonly FaultType[] } | null = null;
   let stats = new Map<string, KeyStats>();
   let recorded: RecordedRequest[] = [];
+  let probes: RecordedRequest[] = [];
+  const keyStates = new Map<string, KeyState>();
   /** Counts reset()s: a call received before one never bills into the stats that follow it. */
   let resets = 0;
   const sockets = new Set<Socket>();
+  let accepted = 0;
   const maxBody = options.maxBodyBytes ?? 100 * 1024 * 1024;
 
   const statFor = (keyHash: string) => {
@@ -150,10 +174,21 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       requestId: (req.headers['x-request-id'] as string | undefined) ?? null,
       chargedTokens: 0,
     };
-    recorded.push(record);
+    const probe = method === 'countTokens';
+    if (probe) {
+      probes.push(record);
+      if (probes.length > 5000) probes = probes.slice(-4000);
+    } else {
+      recorded.push(record);
+      if (recorded.length > 5000) recorded = recorded.slice(-4000);
+    }
     const receivedIn = resets;
-    if (recorded.length > 5000) recorded = recorded.slice(-4000);
     const reply = (status: number, body: unknown, headers?: Record<string, string>, charged = 0) => {
+      if (probe) {
+        record.status = res.destroyed || req.socket.destroyed ? 499 : status;
+        if (record.status !== 499) send(res, status, body, headers);
+        return;
+      }
       // Like Google, a call received is billed once its answer is produced, even when the
       // client gave up waiting (its timeout) and never receives it: recorded as status 499.
       if (res.destroyed || req.socket.destroyed) {
@@ -239,13 +274,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       ...(documentTokens ? [{ modality: 'DOCUMENT', tokenCount: documentTokens }] : []),
       ...(imagePromptTokens ? [{ modality: 'IMAGE', tokenCount: imagePromptTokens }] : []),
     ];
-    if (method === 'countTokens') return reply(200, { totalTokens: promptTokens, promptTokensDetails });
-
-    if (options.validKeys && !options.validKeys.includes(key)) {
-      record.fault = 'invalid_key';
-      const invalid = errorReply({ type: 'invalid_key' }, model)!;
-      return reply(invalid.status, invalid.body);
+    const state = options.validKeys && !options.validKeys.includes(key) ? 'invalid' : keyStates.get(key);
+    if (state) {
+      record.fault = STATE_FAULT[state];
+      const refused = errorReply({ type: STATE_FAULT[state] }, model)!;
+      return reply(refused.status, refused.body, refused.headers);
     }
+    if (probe) return reply(200, { totalTokens: promptTokens, promptTokensDetails });
     const fault = nextFault(key);
     record.fault = fault?.type ?? null;
     if (options.latencyMs) await sleep(options.latencyMs);
@@ -344,6 +379,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         return send(res, 200, emulator.stats());
       case 'GET /_emulator/requests':
         return send(res, 200, emulator.requests());
+      case 'GET /_emulator/probes':
+        return send(res, 200, emulator.probes());
+      case 'POST /_emulator/key-state':
+        emulator.setKeyState(body.key as string, (body.state as KeyState | null) ?? null);
+        return send(res, 200, { ok: true });
       case 'POST /_emulator/reset':
         emulator.reset();
         return send(res, 200, { ok: true });
@@ -359,6 +399,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     });
   });
   server.on('connection', (socket) => {
+    accepted += 1;
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
@@ -378,6 +419,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       if (key === undefined) anyFaults.push(...faults);
       else keyFaults.set(key, [...(keyFaults.get(key) ?? []), ...faults]);
     },
+    setKeyState(key, state) {
+      if (state) keyStates.set(key, state);
+      else keyStates.delete(key);
+    },
     setRandomFaults(config) {
       random = config && { rate: config.rate, types: config.types, next: seededRandom(config.seed) };
     },
@@ -386,6 +431,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       return { byKeyHash, totalChargedTokens: [...stats.values()].reduce((s, v) => s + v.chargedTokens, 0) };
     },
     requests: () => [...recorded],
+    connections: () => accepted,
+    probes: () => [...probes],
     reset() {
       resets += 1;
       keyFaults.clear();
@@ -393,6 +440,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       random = null;
       stats = new Map();
       recorded = [];
+      probes = [];
+      keyStates.clear();
     },
     async close() {
       for (const socket of sockets) socket.destroy();

@@ -77,6 +77,43 @@ describe('the Gemini emulator, through the real @google/genai SDK', () => {
     expect(res.totalTokens).toBeGreaterThan(516);
   });
 
+  it.each([
+    ['invalid', 400, 'API_KEY_INVALID'],
+    ['revoked', 403, 'CONSUMER_SUSPENDED'],
+    ['daily_quota', 429, undefined],
+  ] as const)(
+    'answers a key set %s with HTTP %i on countTokens and generateContent alike',
+    async (state, status, reason) => {
+      emulator.setKeyState(KEY, state);
+      for (const call of [
+        () => client().models.countTokens({ model: 'gemini-2.5-flash', contents: 'ping' }),
+        () => client().models.generateContent(request()),
+      ]) {
+        const error = (await call().catch((e: unknown) => e)) as ApiError;
+        expect(error).toBeInstanceOf(ApiError);
+        expect(error.status).toBe(status);
+        if (reason) expect(error.message).toContain(reason);
+      }
+      // Another key is unaffected, and healthy again once cleared.
+      await client('AIzaFAKE-other-key').models.countTokens({ model: 'm', contents: 'ping' });
+      emulator.setKeyState(KEY, null);
+      await client().models.countTokens({ model: 'm', contents: 'ping' });
+      // countTokens is free: listed as probes, never billed, never in requests() or stats().
+      expect(emulator.probes().map((p) => p.status)).toEqual([status, 200, 200]);
+      expect(emulator.requests()).toHaveLength(1);
+      expect(emulator.stats().totalChargedTokens).toBe(0);
+    },
+  );
+
+  it('leaves queued faults for generateContent: a probe never takes one', async () => {
+    emulator.queueFaults([{ type: 'overloaded' }]);
+    await client().models.countTokens({ model: 'm', contents: 'ping' });
+    const error = (await client()
+      .models.generateContent(request())
+      .catch((e: unknown) => e)) as ApiError;
+    expect(error.status).toBe(503);
+  });
+
   it('takes the key as ?key= too, and refuses a request without one', async () => {
     const body = JSON.stringify({ contents: [{ parts: [{ text: 'Invoice No: X-1' }] }] });
     const ok = await fetch(`${emulator.url}/v1beta/models/m:generateContent?key=${KEY}`, {

@@ -2,11 +2,14 @@ import { Command } from 'commander';
 import { examples } from '../help.ts';
 import { emit } from '../output.ts';
 import type { CommandContext } from './command-context.ts';
+import { addMaintenanceCommands } from './db-maintenance.ts';
 
 /** Creates or upgrades the schema on a database, without a running gateway. */
 export function dbCommand(ctx: CommandContext): Command {
   const db = examples(
-    new Command('db').description('the database, directly (no gateway needed)'),
+    new Command('db').description(
+      'the database: setup directly (no gateway needed); prune and rollback through the gateway',
+    ),
     'ocr-ops db setup --database-url sqlite:./data/ocr.sqlite',
     'ocr-ops db setup --print-sql > setup_database.sql',
   );
@@ -41,5 +44,6 @@ export function dbCommand(ctx: CommandContext): Command {
       await handle.close();
     }
   });
+  addMaintenanceCommands(db, ctx);
   return db;
 }

@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { type ExtractionOutput, extractionForm, type Invoice } from '@invoicegw/client';
+import type { ExtractionOutput, Invoice } from '@invoicegw/client';
 import { Command } from 'commander';
-import { describeFailure, type Failure, formatFailure } from '../errors.ts';
+import type { Failure } from '../errors.ts';
 import { CliError, EXIT } from '../exit-codes.ts';
 import { expandPaths } from '../expand-paths.ts';
 import { examples } from '../help.ts';
@@ -102,6 +102,9 @@ export function extractCommand(ctx: CommandContext): Command {
             EXIT.USAGE,
           );
       }
+      // Loaded here, not at startup: the client would slow every other command's start.
+      const { extractionForm } = await import('@invoicegw/client');
+      const { describeFailure, formatFailure } = await import('../errors.ts');
       const connection = ctx.connection();
       const { client } = connection;
       const outcomes: Array<Outcome | undefined> = new Array(files.length);

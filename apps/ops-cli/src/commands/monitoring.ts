@@ -1,10 +1,10 @@
 import { Command } from 'commander';
 import { parseWhen, WHEN_FORMS } from '../dates.ts';
-import { describeFailure } from '../errors.ts';
 import { CliError, EXIT } from '../exit-codes.ts';
 import { examples } from '../help.ts';
 import { emit, quotaBar, table, warn } from '../output.ts';
 import type { CommandContext } from './command-context.ts';
+import { USAGE_EXPORT_EXAMPLES, type UsageExportOptions, usageExport } from './usage.ts';
 
 const GROUPS = {
   company: 'company',
@@ -89,27 +89,64 @@ export function monitoringCommands(ctx: CommandContext): Command[] {
       .option('--by <group>', 'company, key, branch, user or day', 'company')
       .option('--company <id>', 'one company')
       .option('--from <when>', 'from (inclusive), e.g. 7d, yesterday, 2026-03-01')
-      .option('--to <when>', 'to (exclusive), e.g. today, 2026-04-01'),
+      .option('--to <when>', 'to (exclusive), e.g. today, 2026-04-01')
+      // `usage export` is an argument, not a subcommand: a subcommand could not have --from too.
+      .argument('[export]', 'export: stream usage per day, company, key, branch and user (CSV or JSON)')
+      .option('--format <format>', 'with export: csv or json', 'csv')
+      .option('--out <file>', 'with export: write this file instead of stdout (refused if it exists)')
+      .option('--overwrite', 'with export --out: replace the file'),
     'ocr-ops usage --by key --company NT047 --from 7d',
     'ocr-ops usage --by day --from 2026-03-01 --to 2026-04-01',
     'ocr-ops usage --by user --from yesterday --to today',
-  ).action(async (o: { by: string; company?: string; from?: string; to?: string }) => {
-    const groupBy = GROUPS[o.by as keyof typeof GROUPS];
-    if (!groupBy) throw new CliError(`--by must be one of ${Object.keys(GROUPS).join(', ')}`, EXIT.USAGE);
-    // Read both times before asking anything: a typo is a usage error, not a half-run command.
-    const from = o.from === undefined ? undefined : parseWhen(o.from, '--from');
-    const to = o.to === undefined ? undefined : parseWhen(o.to, '--to');
-    const rows = await client().monitoring.usage.query({
-      groupBy,
-      ...(o.company ? { companyId: o.company } : {}),
-      ...(from ? { from } : {}),
-      ...(to ? { to } : {}),
-    });
-    if (groupBy !== 'token')
-      return emit(ctx.io, rows, () =>
+    ...USAGE_EXPORT_EXAMPLES,
+  ).action(
+    async (
+      what: string | undefined,
+      o: { by: string; company?: string; from?: string; to?: string } & UsageExportOptions,
+    ) => {
+      if (what !== undefined) return usageExport(ctx, what, o);
+      const groupBy = GROUPS[o.by as keyof typeof GROUPS];
+      if (!groupBy) throw new CliError(`--by must be one of ${Object.keys(GROUPS).join(', ')}`, EXIT.USAGE);
+      // Read both times before asking anything: a typo is a usage error, not a half-run command.
+      const from = o.from === undefined ? undefined : parseWhen(o.from, '--from');
+      const to = o.to === undefined ? undefined : parseWhen(o.to, '--to');
+      const rows = await client().monitoring.usage.query({
+        groupBy,
+        ...(o.company ? { companyId: o.company } : {}),
+        ...(from ? { from } : {}),
+        ...(to ? { to } : {}),
+      });
+      if (groupBy !== 'token')
+        return emit(ctx.io, rows, () =>
+          table(
+            rows.map((r) => ({
+              [o.by]: r.key,
+              requests: r.requests,
+              input: r.inputTokens,
+              output: r.outputTokens,
+              thoughts: r.thoughtsTokens,
+              total: r.totalTokens,
+              presumed: r.presumedTokens,
+              last: r.lastAt ?? '',
+            })),
+          ),
+        );
+      // The report is grouped by token id; the key (masked) and company come from the key list.
+      const keys = new Map(
+        (await client().tokens.list.query({ includeRemoved: true })).map((t) => [String(t.tokenId), t]),
+      );
+      const byKey = rows.map((r) => ({
+        ...r,
+        tokenId: Number(r.key),
+        keyHint: keys.get(r.key)?.keyHint ?? null,
+        companyId: keys.get(r.key)?.companyId ?? null,
+      }));
+      emit(ctx.io, byKey, () =>
         table(
-          rows.map((r) => ({
-            [o.by]: r.key,
+          byKey.map((r) => ({
+            token: r.tokenId,
+            company: r.companyId ?? '',
+            key: r.keyHint ?? '',
             requests: r.requests,
             input: r.inputTokens,
             output: r.outputTokens,
@@ -120,33 +157,8 @@ export function monitoringCommands(ctx: CommandContext): Command[] {
           })),
         ),
       );
-    // The report is grouped by token id; the key (masked) and company come from the key list.
-    const keys = new Map(
-      (await client().tokens.list.query({ includeRemoved: true })).map((t) => [String(t.tokenId), t]),
-    );
-    const byKey = rows.map((r) => ({
-      ...r,
-      tokenId: Number(r.key),
-      keyHint: keys.get(r.key)?.keyHint ?? null,
-      companyId: keys.get(r.key)?.companyId ?? null,
-    }));
-    emit(ctx.io, byKey, () =>
-      table(
-        byKey.map((r) => ({
-          token: r.tokenId,
-          company: r.companyId ?? '',
-          key: r.keyHint ?? '',
-          requests: r.requests,
-          input: r.inputTokens,
-          output: r.outputTokens,
-          thoughts: r.thoughtsTokens,
-          total: r.totalTokens,
-          presumed: r.presumedTokens,
-          last: r.lastAt ?? '',
-        })),
-      ),
-    );
-  });
+    },
+  );
 
   const errors = examples(
     new Command('errors').description('the latest ERROR/CRITICAL logs (vw_RecentErrors)'),
@@ -244,6 +256,8 @@ export function monitoringCommands(ctx: CommandContext): Command[] {
         const rows = await client().monitoring.logs.query({ ...filter, limit: o.limit });
         return emit(ctx.io, rows, () => rows.map(line).join('') || '(none)\n');
       }
+      // Loaded here, not at startup: the client would slow every other command's start.
+      const { describeFailure } = await import('../errors.ts');
       // Every poll is tagged, so the request lines the polls themselves cause are left out.
       const connection = ctx.connection();
       const polls = connection.taggedClient(`${FOLLOW_TAG}-${process.pid}`);

@@ -16,6 +16,14 @@ const int = (text: string) => {
   if (!Number.isInteger(n) || n < 0) throw new CliError(`Not a whole number: ${text}`, EXIT.USAGE);
   return n;
 };
+const PERIODS = ['none', 'daily', 'weekly', 'monthly'] as const;
+type BudgetPeriodName = (typeof PERIODS)[number];
+const budgetPeriod = (text: string): BudgetPeriodName => {
+  const p = text.trim().toLowerCase();
+  if (!(PERIODS as readonly string[]).includes(p))
+    throw new CliError(`Not a budget period: ${text} (use none, daily, weekly or monthly)`, EXIT.USAGE);
+  return p as BudgetPeriodName;
+};
 const isoDate = (text: string) => {
   const d = new Date(text);
   if (Number.isNaN(d.getTime())) throw new CliError(`Not a date: ${text}`, EXIT.USAGE);
@@ -36,6 +44,13 @@ export function rotationOf(t: TokenView, successors: ReadonlyMap<number, number>
   else if (next) parts.push(`replaced by ${next}`);
   if (t.rotatedFromTokenId) parts.push(`replaces ${t.rotatedFromTokenId}`);
   return parts.join(', ');
+}
+
+/** `monthly Europe/Berlin, resets 2027-01-01T…` for a key with a budget period; empty without. */
+export function budgetOf(t: TokenView): string {
+  if (!t.window || t.budgetPeriod === 'none') return '';
+  const carried = t.window.carriedTokens > 0 ? `, ${t.window.carriedTokens} carried` : '';
+  return `${t.budgetPeriod} ${t.budgetTimeZone}, resets ${t.window.nextResetAt}${carried}`;
 }
 
 export function successorsOf(tokens: readonly TokenView[]): Map<number, number> {
@@ -59,6 +74,8 @@ export function tokenRows(
     held: t.usage?.reserved ?? 0,
     remaining: t.usage?.remaining ?? t.totalTokenLimit,
     quota: quotaBar(t.usage?.used ?? 0, t.totalTokenLimit),
+    // With a period, used/remaining are the current window's, until its reset.
+    budget: budgetOf(t),
     expires: t.expiresAt ?? '',
     rotation: rotationOf(t, successors),
   }));
@@ -82,9 +99,15 @@ function showOne(ctx: CommandContext, token: TokenView, headline?: string, succe
 const show = (value: unknown): string =>
   value === null || value === undefined
     ? 'none'
-    : typeof value === 'object'
-      ? JSON.stringify(value)
-      : String(value);
+    : typeof value === 'object' && !Array.isArray(value)
+      ? // A nested record (the check a key passed: verification) reads as `(state ok, code OK)`.
+        `(${Object.entries(value)
+          .filter(([, v]) => v !== null && v !== undefined)
+          .map(([k, v]) => `${k} ${show(v)}`)
+          .join(', ')})`
+      : typeof value === 'object'
+        ? JSON.stringify(value)
+        : String(value);
 
 /**
  * An audit row's change, readable: `field: old → new` for each field that changed; for a row
@@ -108,6 +131,16 @@ export function auditChange(before: unknown, after: unknown): string {
   if (before === null || before === undefined)
     return after === null || after === undefined ? '' : show(after);
   return `${show(before)} → ${show(after)}`;
+}
+
+const STATE_COLOUR = { ok: 'green', quota: 'yellow', rejected: 'red', unreachable: 'yellow' } as const;
+
+/** `2026-12-01T… rejected API_KEY_INVALID: API key not valid…`, the state coloured; `never`. */
+export function verificationLine(io: Io, t: Pick<TokenView, 'lastVerifiedAt' | 'lastVerifyResult'>): string {
+  if (!t.lastVerifiedAt || !t.lastVerifyResult) return 'never';
+  const [state = '', ...rest] = t.lastVerifyResult.split(' ');
+  const colour = STATE_COLOUR[state as keyof typeof STATE_COLOUR] ?? 'yellow';
+  return `${t.lastVerifiedAt} ${io.paint(colour, state)} ${rest.join(' ')}`.trimEnd();
 }
 
 export function tokensCommand(ctx: CommandContext): Command {
@@ -150,6 +183,27 @@ export function tokensCommand(ctx: CommandContext): Command {
       ? []
       : await client().tokens.list.query({ companyId: token.companyId, includeRemoved: true });
     showOne(ctx, token, undefined, successorsOf(company));
+    if (ctx.io.json) return;
+    // The last word from the provider: a `tokens verify`, or the check the key passed when added.
+    ctx.io.out(`Last verified: ${verificationLine(ctx.io, token)}\n`);
+    if (token.window) {
+      ctx.io.out(
+        `Budget: ${token.budgetPeriod} in ${token.budgetTimeZone}; this window ${token.window.startedAt} to ${token.window.nextResetAt}, ${token.usage?.used ?? 0} of ${token.totalTokenLimit} used\n`,
+      );
+      const closed = await client().tokens.budgetWindows.query({ tokenId: token.tokenId, limit: 12 });
+      if (closed.length)
+        ctx.io.out(
+          `Closed windows:\n${table(
+            closed.map((w) => ({
+              from: w.windowStart,
+              to: w.windowEnd,
+              used: w.tokensUsed,
+              limit: w.tokenLimit,
+              requests: w.requestCount,
+            })),
+          )}`,
+        );
+    }
   });
 
   examples(
@@ -164,8 +218,16 @@ export function tokensCommand(ctx: CommandContext): Command {
       .option('--threshold <tokens>', 'warn below this many tokens left', int)
       .option('--expires <date>', 'expiry (ISO date or date-time)', isoDate)
       .option('--key-file <path>', 'read the key from this file')
+      .option('--force', 'register it even if Gemini rejects the key or cannot be asked (audited)')
+      .option(
+        '--period <period>',
+        'budget period: the limit starts over daily, weekly or monthly',
+        budgetPeriod,
+      )
+      .option('--tz <zone>', 'time zone of the budget period (IANA, default UTC)')
       .option('--reason <text>', 'for the audit trail'),
     'ocr-ops tokens add --company NT047 --name "RUBI TRADERS" --limit 1000000   # prompts for the key',
+    'ocr-ops tokens add --company NT047 --limit 5_000_000 --period monthly --tz Europe/Berlin',
     'ocr-ops tokens add --company NT047 --key-file ./gemini.key --expires 2027-01-01',
     'printf %s "$KEY" | ocr-ops tokens add --company NT047 --reason onboarding',
   ).action(
@@ -176,18 +238,34 @@ export function tokensCommand(ctx: CommandContext): Command {
       threshold?: number;
       expires?: string;
       keyFile?: string;
+      force?: boolean;
+      period?: BudgetPeriodName;
+      tz?: string;
       reason?: string;
     }) => {
       const apiKey = await readSecret(o.keyFile, { label: `Gemini API key for ${o.company}` });
-      const token = await client().tokens.add.mutate({
+      const added = await client().tokens.add.mutate({
         companyId: o.company,
         ...(o.name ? { companyName: o.name } : {}),
         apiKey,
         ...(o.limit === undefined ? {} : { totalTokenLimit: o.limit }),
         ...(o.threshold === undefined ? {} : { threshold: o.threshold }),
         ...(o.expires ? { expiresAt: o.expires } : {}),
+        ...(o.force ? { force: true } : {}),
         ...(o.reason ? { reason: o.reason } : {}),
       });
+      const token =
+        o.period || o.tz
+          ? {
+              ...(await client().tokens.setBudget.mutate({
+                tokenId: added.tokenId,
+                period: o.period ?? 'none',
+                ...(o.tz ? { timeZone: o.tz } : {}),
+                ...(o.reason ? { reason: o.reason } : {}),
+              })),
+              ...(added.warnings ? { warnings: added.warnings } : {}),
+            }
+          : added;
       showOne(ctx, token, `Added token ${token.tokenId} for ${token.companyId}.`);
     },
   );
@@ -201,12 +279,16 @@ export function tokensCommand(ctx: CommandContext): Command {
       .option('--grace <seconds>', 'how long the old key keeps requests in flight (default 300)', int)
       .option('--limit <tokens>', "the new key's limit (default: what the old one had left)", int)
       .option('--key-file <path>', 'read the new key from this file')
+      .option('--force', 'rotate it in even if Gemini rejects the key or cannot be asked (audited)')
       .option('--reason <text>', 'for the audit trail'),
     'ocr-ops tokens rotate 12 --grace 600 --reason "weekly rotation"   # prompts for the new key',
     'printf %s "$NEW_KEY" | ocr-ops tokens rotate 12 --grace 600',
     'ocr-ops tokens rotate 12 --key-file ./new.key --limit 500000',
   ).action(
-    async (tokenId: string, o: { grace?: number; limit?: number; keyFile?: string; reason?: string }) => {
+    async (
+      tokenId: string,
+      o: { grace?: number; limit?: number; keyFile?: string; force?: boolean; reason?: string },
+    ) => {
       const oldId = id(tokenId);
       const newApiKey = await readSecret(o.keyFile, { label: `New Gemini API key for token ${oldId}` });
       const result = await client().tokens.rotate.mutate({
@@ -214,13 +296,17 @@ export function tokensCommand(ctx: CommandContext): Command {
         newApiKey,
         ...(o.grace === undefined ? {} : { graceSeconds: o.grace }),
         ...(o.limit === undefined ? {} : { totalTokenLimit: o.limit }),
+        ...(o.force ? { force: true } : {}),
         ...(o.reason ? { reason: o.reason } : {}),
       });
+      const warnings = (result.current.warnings ?? [])
+        .map((w) => `${ctx.io.paint('yellow', 'Warning:')} ${w}\n`)
+        .join('');
       emit(
         ctx.io,
         result,
         () =>
-          `${result.alreadyRotated ? 'Already rotated: nothing changed.' : `Rotated token ${result.previous.tokenId} to ${result.current.tokenId}; the old key retires at ${result.previous.retiresAt ?? 'once'}.`}\n${tokenTable(ctx.io, [result.previous, result.current])}`,
+          `${result.alreadyRotated ? 'Already rotated: nothing changed.' : `Rotated token ${result.previous.tokenId} to ${result.current.tokenId}; the old key retires at ${result.previous.retiresAt ?? 'once'}.`}\n${warnings}${tokenTable(ctx.io, [result.previous, result.current])}`,
       );
     },
   );
@@ -258,6 +344,29 @@ export function tokensCommand(ctx: CommandContext): Command {
         tokenId: id(tokenId),
         totalTokenLimit: int(limit),
         ...(o.threshold === undefined ? {} : { threshold: o.threshold }),
+        ...(o.reason ? { reason: o.reason } : {}),
+      }),
+    ),
+  );
+
+  examples(
+    tokens
+      .command('budget <tokenId>')
+      .description(
+        "set when a key's limit starts over: daily, weekly (Monday) or monthly (the 1st), at midnight in --tz; none stops it",
+      )
+      .requiredOption('--period <period>', 'none, daily, weekly or monthly', budgetPeriod)
+      .option('--tz <zone>', "IANA time zone (default: the key's current one, UTC at first)")
+      .option('--reason <text>', 'for the audit trail'),
+    'ocr-ops tokens budget 12 --period monthly --tz Europe/Berlin',
+    'ocr-ops tokens budget 12 --period none   # the limit never starts over again',
+  ).action(async (tokenId: string, o: { period: BudgetPeriodName; tz?: string; reason?: string }) =>
+    showOne(
+      ctx,
+      await client().tokens.setBudget.mutate({
+        tokenId: id(tokenId),
+        period: o.period,
+        ...(o.tz ? { timeZone: o.tz } : {}),
         ...(o.reason ? { reason: o.reason } : {}),
       }),
     ),
@@ -307,6 +416,47 @@ export function tokensCommand(ctx: CommandContext): Command {
   ).action(async (o: { reason?: string }) => {
     const result = await client().tokens.encryptLegacyKeys.mutate(o.reason ? { reason: o.reason } : {});
     emit(ctx.io, result, () => `Encrypted ${result.encrypted} legacy key(s).\n`);
+  });
+
+  examples(
+    tokens
+      .command('verify [tokenId]')
+      .description(
+        'ask Gemini about one key or every Active key (a free countTokens call each); exit 8 if any is rejected or cannot be checked',
+      )
+      .option('--company <id>', "one company's Active keys")
+      .option('--reason <text>', 'for the audit trail'),
+    'ocr-ops tokens verify',
+    'ocr-ops tokens verify 12',
+    'ocr-ops --json tokens verify --company NT047 | jq \'.[] | select(.check.state != "ok")\'',
+  ).action(async (tokenId: string | undefined, o: { company?: string; reason?: string }) => {
+    const results = await client().tokens.verify.mutate({
+      ...(tokenId === undefined ? {} : { tokenId: id(tokenId) }),
+      ...(o.company ? { companyId: o.company } : {}),
+      ...(o.reason ? { reason: o.reason } : {}),
+    });
+    emit(ctx.io, results, () =>
+      results.length === 0
+        ? 'No Active keys to verify.\n'
+        : table(
+            results.map((r) => ({
+              id: r.tokenId,
+              company: r.companyId,
+              key: r.keyHint,
+              status: r.status,
+              result: r.check.state,
+              code: r.check.code,
+              reason: r.check.reason ?? '',
+            })),
+            { paint: ctx.io.paint, wordColumns: ['status'] },
+          ),
+    );
+    const failed = results.filter((r) => r.check.state === 'rejected' || r.check.state === 'unreachable');
+    if (failed.length > 0)
+      throw new CliError(
+        `${failed.length} of ${results.length} key(s) did not pass: ${failed.map((r) => `${r.tokenId} ${r.check.state} (${r.check.code})`).join(', ')}`,
+        EXIT.KEY_CHECK_FAILED,
+      );
   });
 
   examples(

@@ -46,6 +46,12 @@ export const ERROR_TABLE = {
   // The gateway, not the provider, ran out of time (a slow database or upload): 503 + Retry-After, not 504.
   DEADLINE_BEFORE_DISPATCH: { status: 503, trpc: 'SERVICE_UNAVAILABLE' },
   IDEMPOTENCY_CONFLICT: { status: 409, trpc: 'CONFLICT' },
+  ALERT_URL_REFUSED: { status: 400, trpc: 'BAD_REQUEST' },
+  ALERT_SUBSCRIPTION_NOT_FOUND: { status: 404, trpc: 'NOT_FOUND' },
+  // The key is what is wrong, not the request's form: 422; no verdict from the provider: 503.
+  KEY_REJECTED_BY_PROVIDER: { status: 422, trpc: 'UNPROCESSABLE_CONTENT' },
+  ROLLBACK_PREPARED: { status: 409, trpc: 'CONFLICT' },
+  PROVIDER_UNREACHABLE: { status: 503, trpc: 'SERVICE_UNAVAILABLE' },
   UNAUTHORIZED: { status: 401, trpc: 'UNAUTHORIZED' },
   FORBIDDEN: { status: 403, trpc: 'FORBIDDEN' },
   VALIDATION_ERROR: { status: 400, trpc: 'BAD_REQUEST' },

@@ -36,14 +36,39 @@ export const printableText = (max: number) =>
     .max(max, { error: `must be at most ${max} characters`, abort: true })
     .refine((v) => !UNPRINTABLE.test(v), { error: 'must be printable text (no control characters)' });
 
+/** The most characters each field may have, after trimming. */
+export const UPLOAD_FIELD_MAX = {
+  companyId: 50,
+  username: 200,
+  branch: 200,
+  idempotencyKey: MAX_IDEMPOTENCY_KEY_LENGTH,
+} as const satisfies Record<keyof UploadFields, number>;
+
 export const UploadFieldsSchema = z.object({
-  companyId: printableText(50).refine((v) => v.length > 0, { error: 'is required' }),
-  username: printableText(200).optional(),
-  branch: printableText(200).optional(),
-  idempotencyKey: printableText(MAX_IDEMPOTENCY_KEY_LENGTH).optional(),
+  companyId: printableText(UPLOAD_FIELD_MAX.companyId).refine((v) => v.length > 0, { error: 'is required' }),
+  username: printableText(UPLOAD_FIELD_MAX.username).optional(),
+  branch: printableText(UPLOAD_FIELD_MAX.branch).optional(),
+  idempotencyKey: printableText(UPLOAD_FIELD_MAX.idempotencyKey).optional(),
 });
 
-type FormValue = ReturnType<FormData['get']> & {};
+/** What the fields are read from: a web FormData (tRPC) or a streamed upload's text fields. */
+export interface FormFields {
+  get(name: string): unknown;
+  entries(): Iterable<[string, unknown]>;
+}
+
+type FormValue = unknown;
+
+const FIELD_OF_NAME = new Map<string, keyof UploadFields>(
+  Object.entries(UPLOAD_FIELD_ALIASES).flatMap(([field, names]) =>
+    names.map((n) => [n.toLowerCase(), field as keyof UploadFields] as const),
+  ),
+);
+
+/** The field a form name is read as (in any case), if any: a stream refuses one too long to read whole. */
+export function uploadFieldOf(name: string): keyof UploadFields | undefined {
+  return FIELD_OF_NAME.get(name.toLowerCase());
+}
 
 /** One refused field: the name the caller used, and why (never the value). */
 export interface UploadFieldIssue {
@@ -58,7 +83,7 @@ export type UploadFieldsResult =
 
 /** A text field under the first of `names` that is present and not blank, and the name it came under. */
 export function formField(
-  form: FormData,
+  form: FormFields,
   names: readonly string[],
 ): { name: string; value: string } | undefined {
   let lower: Map<string, { name: string; value: FormValue }> | undefined;
@@ -76,7 +101,7 @@ export function formField(
   return undefined;
 }
 
-function caseless(form: FormData): Map<string, { name: string; value: FormValue }> {
+function caseless(form: FormFields): Map<string, { name: string; value: FormValue }> {
   const out = new Map<string, { name: string; value: FormValue }>();
   for (const [name, value] of form.entries()) {
     const key = name.toLowerCase();
@@ -90,7 +115,7 @@ function caseless(form: FormData): Map<string, { name: string; value: FormValue 
  * characters. `idempotencyHeader`, when sent and not blank, wins over the form field.
  */
 export function parseUploadFields(
-  form: FormData,
+  form: FormFields,
   idempotencyHeader?: string | undefined,
 ): UploadFieldsResult {
   const header = idempotencyHeader?.trim()
@@ -120,7 +145,7 @@ export function parseUploadFields(
 }
 
 /** The fields, or a 400 VALIDATION_ERROR whose message names each refused field. */
-export function uploadFieldsOrThrow(form: FormData, idempotencyHeader?: string | undefined): UploadFields {
+export function uploadFieldsOrThrow(form: FormFields, idempotencyHeader?: string | undefined): UploadFields {
   const result = parseUploadFields(form, idempotencyHeader);
   if (result.ok) return result.fields;
   throw new ServerError(

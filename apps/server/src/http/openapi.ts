@@ -336,6 +336,51 @@ function plainRoutes(schemas: SchemaSet): Record<string, Record<string, Json>> {
         },
       },
     },
+    '/v1/usage/export': {
+      get: {
+        operationId: 'usageExport',
+        summary: 'Usage per day, company, key, branch and user, streamed as CSV or JSON',
+        description: [
+          'Rows of TokenUsageLogs summed per UTC day, company, key (id and hint), branch and user (RequestedBy)',
+          'for `from` (inclusive) to `to` (exclusive): `total_tokens` sums to the ledger, `presumed_tokens` is',
+          'the part charged for answers that never came. Streamed as read: a body cut off before its end',
+          '(JSON without its closing bracket) means the export failed part way; CSV cells that a spreadsheet',
+          'would run as a formula start with an apostrophe. A plain route, not a procedure: tRPC answers one value.',
+        ].join('\n'),
+        tags: ['monitoring'],
+        security: ADMIN_SECURITY,
+        parameters: [
+          ...(['from', 'to'] as const).map((name) => ({
+            name,
+            in: 'query',
+            required: true,
+            description: `${name === 'from' ? 'Inclusive' : 'Exclusive'}: a day (YYYY-MM-DD, midnight UTC) or an ISO-8601 instant with its zone, 1753..9999`,
+            schema: { type: 'string' },
+          })),
+          {
+            name: 'format',
+            in: 'query',
+            required: false,
+            schema: { type: 'string', enum: ['csv', 'json'], default: 'csv' },
+          },
+          { name: 'company', in: 'query', required: false, schema: { type: 'string', maxLength: 50 } },
+          REQUEST_ID_PARAM,
+        ],
+        responses: {
+          '200': {
+            description: 'The export (Content-Disposition names a file)',
+            headers: RESPONSE_HEADERS,
+            content: {
+              'text/csv': { schema: { type: 'string' } },
+              'application/json': { schema: { type: 'array', items: { type: 'object' } } },
+            },
+          },
+          ...errorResponses(
+            operationCodes({ input: true, admin: true, body: false, errors: ['INVALID_INPUT'] }),
+          ),
+        },
+      },
+    },
     '/openapi.json': {
       get: {
         operationId: 'openApiDocument',

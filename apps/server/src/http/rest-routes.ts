@@ -4,10 +4,10 @@ import type { AppEnv } from '../app-env.ts';
 import { ServerError } from '../errors/error-table.ts';
 import { runExtraction } from '../extraction/run-extraction.ts';
 import { IDEMPOTENCY_HEADER, uploadFieldsOrThrow } from '../extraction/upload-fields.ts';
-import { uploadedFile } from '../extraction/uploaded-file.ts';
+import { receivedUploadedFile } from '../extraction/uploaded-file.ts';
 import { restOperations } from '../openapi/rest-meta.ts';
 import { appRouter } from '../trpc/router.ts';
-import { parseForm } from './parse-form.ts';
+import { streamRouteUpload } from '../uploads/stream-upload.ts';
 import { clientRequestIdOf } from './request-id.ts';
 
 /** Every procedure that carries `.meta(rest(...))`: the table /v1 and /openapi.json are built from. */
@@ -59,18 +59,22 @@ export function restRoutes(): Hono<AppEnv> {
   }
   // Uploads are multipart, which tRPC's JSON-over-REST cannot carry: one hand-written route.
   app.post('/v1/extract', async (c) => {
-    const form = await parseForm(c);
-    const fields = uploadFieldsOrThrow(form, c.req.header(IDEMPOTENCY_HEADER));
-    const file = form.get('file');
-    if (!(file instanceof Blob)) throw new ServerError('VALIDATION_ERROR', 'file is required');
-    // runExtraction checks the credential against the company, as for every other route.
-    const result = await runExtraction(c.get('deps'), c.get('auth'), {
-      requestId: c.get('requestId'),
-      receivedAt: c.get('receivedAt'),
-      ...fields,
-      file: await uploadedFile(file),
-    });
-    return c.json(result);
+    const upload = await streamRouteUpload(c);
+    try {
+      const fields = uploadFieldsOrThrow(upload.fields, c.req.header(IDEMPOTENCY_HEADER));
+      if (!upload.file) throw new ServerError('VALIDATION_ERROR', 'file is required');
+      // runExtraction checks the credential against the company, as for every other route.
+      const result = await runExtraction(c.get('deps'), c.get('auth'), {
+        requestId: c.get('requestId'),
+        ...clientRequestIdOf(c),
+        receivedAt: c.get('receivedAt'),
+        ...fields,
+        file: await receivedUploadedFile(upload.file),
+      });
+      return c.json(result);
+    } finally {
+      await upload.dispose();
+    }
   });
   return app;
 }

@@ -1,5 +1,7 @@
 // A small Prometheus registry: counters and histograms with labels, rendered as text 0.0.4.
 
+import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
+
 type Labels = Record<string, string | number>;
 
 const key = (labels: Labels) =>
@@ -64,6 +66,33 @@ class Histogram {
   }
 }
 
+/**
+ * Event-loop delay since the previous scrape (as prom-client's nodejs_eventloop_lag_*): sampled
+ * from the first scrape on, so servers nobody scrapes (tests) run no sampler.
+ */
+class EventLoopDelay {
+  private histogram: IntervalHistogram | undefined;
+  render(): string[] {
+    const h = this.histogram;
+    if (!h) {
+      // 10 ms resolution: fine enough for a 50 ms p99 target, cheap enough to leave on.
+      this.histogram = monitorEventLoopDelay({ resolution: 10 });
+      this.histogram.enable();
+    }
+    const seconds = (ns: number | undefined) => (h && h.count > 0 && ns ? ns / 1e9 : 0);
+    const lines = [
+      '# HELP igw_event_loop_delay_p99_seconds Event-loop delay p99 since the previous scrape (0 on the first)',
+      '# TYPE igw_event_loop_delay_p99_seconds gauge',
+      `igw_event_loop_delay_p99_seconds ${seconds(h?.percentile(99))}`,
+      '# HELP igw_event_loop_delay_max_seconds Longest event-loop delay since the previous scrape (0 on the first)',
+      '# TYPE igw_event_loop_delay_max_seconds gauge',
+      `igw_event_loop_delay_max_seconds ${seconds(h?.max)}`,
+    ];
+    h?.reset();
+    return lines;
+  }
+}
+
 export function createMetrics() {
   return {
     httpRequests: new Counter('igw_http_requests_total', 'HTTP requests by method, route and status'),
@@ -91,6 +120,7 @@ export function createMetrics() {
       'igw_refused_before_dispatch_total',
       'Requests refused before a provider call because too little of the deadline was left, by where the time went',
     ),
+    eventLoopDelay: new EventLoopDelay(),
   };
 }
 

@@ -2,7 +2,7 @@ import type { AnyTRPCProcedure } from '@trpc/server';
 import { z } from 'zod';
 import type { AppErrorCode } from '../errors/error-table.ts';
 
-export const REST_TAGS = ['extraction', 'tokens', 'monitoring', 'clients'] as const;
+export const REST_TAGS = ['extraction', 'tokens', 'monitoring', 'clients', 'alerts', 'maintenance'] as const;
 
 /** Where a procedure is served as REST under /v1, and what the OpenAPI document says about it. */
 export interface RestMeta {

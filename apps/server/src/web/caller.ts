@@ -23,4 +23,5 @@ type Out<F> = F extends (...args: never[]) => Promise<infer R> ? R : never;
 export type TokenRow = Out<Caller['tokens']['list']>[number];
 export type UsageRow = Out<Caller['monitoring']['usage']>[number];
 export type AuditRow = Out<Caller['tokens']['audit']>[number];
+export type BudgetWindowRow = Out<Caller['tokens']['budgetWindows']>[number];
 export type LogRow = Out<Caller['monitoring']['logs']>[number];

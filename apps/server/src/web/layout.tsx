@@ -4,7 +4,7 @@ import type { Child } from 'hono/jsx';
 import { jsxRenderer } from 'hono/jsx-renderer';
 import type { AppEnv } from '../app-env.ts';
 
-export type Area = 'keys' | 'usage' | 'errors' | 'logs' | 'audit' | 'cache';
+export type Area = 'keys' | 'usage' | 'errors' | 'logs' | 'audit' | 'cache' | 'alerts';
 
 export interface PageProps {
   title: string;
@@ -30,6 +30,7 @@ const NAV: Array<[Area, string, string]> = [
   ['logs', 'Log tail', '/ui/logs'],
   ['audit', 'Audit trail', '/ui/audit'],
   ['cache', 'Cache', '/ui/cache'],
+  ['alerts', 'Alerts', '/ui/alerts'],
 ];
 
 /** Every dashboard page: header, navigation, the signed-in operator and sign-out. */

@@ -11,6 +11,7 @@ import { databaseFailureText, ServerError } from '../errors/error-table.ts';
 import { describeError, errorResponse, logFailure, requestLabel } from '../http/error-response.ts';
 import { assertAdmin } from '../http/require-admin.ts';
 import { actorName, adminSignIn } from '../http/resolve-auth.ts';
+import { alertsRoutes } from './alerts-routes.tsx';
 import { DASHBOARD_CSS, LOG_TAIL_JS } from './assets.ts';
 import { type Caller, callerOf, type LogRow } from './caller.ts';
 import { fillDays } from './components/usage-chart.tsx';
@@ -43,8 +44,10 @@ const DONE: Record<string, (status: string) => string> = {
   status: (status) => `Saved: the key is now ${status}.`,
   limit: () => 'Saved: limit and threshold.',
   expiry: () => 'Saved: expiry.',
+  budget: () => 'Saved: budget period.',
   rotate: () =>
     'Rotated: this is the new key, Active now. The old key serves requests in flight until it retires.',
+  verify: () => 'Checked with Gemini: the answer is under “Last checked with Gemini”.',
 };
 
 async function renderKey(
@@ -56,10 +59,11 @@ async function renderKey(
   const now = nowOf(c);
   const token = await caller.tokens.get({ tokenId });
   const from = startOfUtcDay(now - 29 * DAY);
-  const [siblings, days, audit] = await Promise.all([
+  const [siblings, days, audit, windows] = await Promise.all([
     caller.tokens.list({ companyId: token.companyId, includeRemoved: true }),
     caller.monitoring.usage({ groupBy: 'day', tokenId, from: from.toISOString() }),
     caller.tokens.audit({ tokenId, limit: 10 }),
+    caller.tokens.budgetWindows({ tokenId, limit: 12 }),
   ]);
   const done = c.req.query('done');
   c.status((extra.status ?? 200) as ContentfulStatusCode);
@@ -69,6 +73,7 @@ async function renderKey(
       replacedBy={siblings.find((s) => s.rotatedFromTokenId === tokenId)?.tokenId}
       days={fillDays(days, from, new Date(now))}
       audit={audit}
+      windows={windows}
       now={now}
       notice={extra.notice ?? (done && DONE[done] ? DONE[done](token.status) : undefined)}
       error={extra.error}
@@ -302,6 +307,19 @@ export function webRoutes(): Hono<AppEnv> {
     await caller.tokens.setExpiry({ tokenId, expiresAt, reason: field(body, 'reason') });
     return tokenId;
   });
+  action('budget', async (caller, tokenId, body) => {
+    const period = field(body, 'period');
+    if (period !== 'none' && period !== 'daily' && period !== 'weekly' && period !== 'monthly')
+      throw new ServerError('VALIDATION_ERROR', 'period must be none, daily, weekly or monthly');
+    const timeZone = field(body, 'timeZone');
+    await caller.tokens.setBudget({
+      tokenId,
+      period,
+      ...(timeZone ? { timeZone } : {}),
+      reason: field(body, 'reason'),
+    });
+    return tokenId;
+  });
   action('rotate', async (caller, tokenId, body) => {
     const graceSeconds = numberField(body, 'graceSeconds');
     const totalTokenLimit = numberField(body, 'totalTokenLimit');
@@ -310,9 +328,15 @@ export function webRoutes(): Hono<AppEnv> {
       newApiKey: typeof body.newApiKey === 'string' ? body.newApiKey.trim() : '',
       ...(graceSeconds === undefined ? {} : { graceSeconds }),
       ...(totalTokenLimit === undefined ? {} : { totalTokenLimit }),
+      // A checkbox: sent only when ticked.
+      ...(body.force === undefined ? {} : { force: true }),
       reason: field(body, 'reason'),
     });
     return result.current.tokenId;
+  });
+  action('verify', async (caller, tokenId, body) => {
+    await caller.tokens.verify({ tokenId, reason: field(body, 'reason') ?? 'checked from the dashboard' });
+    return tokenId;
   });
 
   web.get('/usage', async (c) => {
@@ -442,6 +466,8 @@ export function webRoutes(): Hono<AppEnv> {
       return renderCache(c, { error: app.message, status: app.status });
     }
   });
+
+  web.route('/alerts', alertsRoutes());
 
   web.all('*', (c) => {
     throw new ServerError('NOT_FOUND', `No dashboard page at ${c.req.path}`);

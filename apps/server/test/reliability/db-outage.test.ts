@@ -1,4 +1,5 @@
-import type { OpenDatabase } from '@invoicegw/db';
+import { endInstanceHolds } from '@invoicegw/core';
+import { findLedgerViolations, type OpenDatabase } from '@invoicegw/db';
 import { DEMO_INVOICE, renderInvoicePdf } from '@invoicegw/gemini-emulator';
 import type {
   KyselyPlugin,
@@ -78,6 +79,14 @@ describe('the database unavailable for a while', () => {
     const messages = rows.map((r) => r.Message);
     expect(messages).toContain('logged-while-the-database-was-down');
     expect(messages.filter((m) => m?.includes(' 503 '))).toHaveLength(4);
+    // The plugin fails statements as they are built; the hot path's statements compiled once
+    // pass it, so a request can take its hold, call Gemini and then fail to settle: the outage
+    // struck mid-request. Its hold is dispatched, so ending it (the sweeper's or shutdown's
+    // job) charges it as presumed usage; nothing is lost and the ledger's rules hold.
+    const left = await s.deps.core.db.db.selectFrom('TokenReservations').selectAll().execute();
+    expect(left.every((r) => r.DispatchedAt !== null)).toBe(true);
+    await endInstanceHolds(s.deps.core);
     expect(await s.deps.core.db.db.selectFrom('TokenReservations').selectAll().execute()).toEqual([]);
+    expect(await findLedgerViolations(s.deps.core.db)).toEqual([]);
   });
 });

@@ -2,6 +2,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
+// The sources under tsx (`source` condition: the workspace packages' src/ too, not their dist/),
+// so these suites test the code as it is now, built or not.
 const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
@@ -16,7 +18,7 @@ export function startServerProcess(
   env: Record<string, string>,
   children: ChildProcess[],
 ): Promise<ServerInstance> {
-  const child = spawn(process.execPath, ['--import', TSX, MAIN], {
+  const child = spawn(process.execPath, ['--conditions=source', '--import', TSX, MAIN], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

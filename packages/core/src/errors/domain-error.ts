@@ -30,6 +30,15 @@ export const DOMAIN_ERROR_CODES = [
   /** Too little of the deadline left to call the provider (spent on the database, the upload, earlier attempts): never charged. */
   'DEADLINE_BEFORE_DISPATCH',
   'IDEMPOTENCY_CONFLICT',
+  /** A webhook URL that is not http(s) or reaches a loopback, private or link-local address (SSRF). */
+  'ALERT_URL_REFUSED',
+  'ALERT_SUBSCRIPTION_NOT_FOUND',
+  /** A key the provider refused (invalid, revoked, no permission) when it was added or rotated in. */
+  'KEY_REJECTED_BY_PROVIDER',
+  /** The provider gave no verdict on a key being added or rotated in (network, timeout, outage). */
+  'PROVIDER_UNREACHABLE',
+  /** Keys are in plaintext for the old service (a prepared rollback): no key may be sealed or added until it is undone. */
+  'ROLLBACK_PREPARED',
 ] as const;
 
 export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];

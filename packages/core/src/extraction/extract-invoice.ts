@@ -30,6 +30,7 @@ import type { ModelReply } from './gemini-provider.ts';
 import { checkInvoiceArithmetic } from './invoice-checks.ts';
 import { ModelReplySchema } from './invoice-schema.ts';
 import { normaliseInvoice } from './normalise-invoice.ts';
+import { requestFields, storedFields } from './outcome-fields.ts';
 import { assertServableNow, storeResultQuietly } from './stored-answers.ts';
 import { type UploadedFile, type ValidatedFile, validateUpload } from './validate-upload.ts';
 
@@ -47,6 +48,8 @@ export interface ExtractionInput {
   branch?: string | undefined;
   file: UploadedFile;
   idempotencyKey?: string | undefined;
+  /** The caller's own correlation id (its X-Request-Id), carried on the request's log records. */
+  clientRequestId?: string | undefined;
   /** When the request reached the server (epoch ms); the deadline counts from here. Default: now. */
   receivedAt?: number | undefined;
   /**
@@ -73,19 +76,17 @@ export async function extractInvoice(
     message: string,
     extra: Record<string, unknown> = {},
   ) => deps.logger.log(level, LOGGER, message, { requestId: input.requestId, companyId, ...extra });
-  log(
-    'INFO',
-    `Extraction requested (${input.file.bytes.length} bytes, declared ${input.file.declaredType ?? 'no type'})`,
-    {
-      branch: input.branch ?? null,
-      user: input.username ?? null,
-    },
-  );
+  // No "requested" line: a success is one INFO record carrying everything (issue 14), and every
+  // failure's WARNING/ERROR carries what the request was (requestFields).
+  const request = requestFields(input);
   let file: ValidatedFile;
   try {
     file = await validateUpload(input.file, deps.runtime.options);
   } catch (error) {
-    log('WARNING', `Upload refused: ${(error as Error).message}`, { code: (error as DomainError).code });
+    log('WARNING', `Upload refused: ${(error as Error).message}`, {
+      code: (error as DomainError).code,
+      ...request,
+    });
     throw error;
   }
   const receivedAt = input.receivedAt ?? Date.now();
@@ -102,7 +103,10 @@ export async function extractInvoice(
   if (!replayed) return result;
   // A stored answer only for a company an uncached request could be served for now.
   await assertServableNow(deps, companyId, estimateTokens(deps.ledger, file));
-  log('INFO', `Idempotent replay of request ${result.requestId}`);
+  log('INFO', `Idempotent replay of request ${result.requestId}`, {
+    ...storedFields(result, receivedAt, request),
+    replay: true,
+  });
   return { ...result, requestId: input.requestId, idempotentReplay: true, usage: ZERO_USAGE, attempts: [] };
 }
 
@@ -121,7 +125,10 @@ async function extractValidated(
   if (hit) {
     // Not for a company whose keys could not serve it uncached (Expired, Disabled, none…).
     await assertServableNow(deps, input.companyId, estimateTokens(deps.ledger, file));
-    log('INFO', `Served from the result cache (first extracted by request ${hit.requestId})`);
+    log('INFO', `Served from the result cache (first extracted by request ${hit.requestId})`, {
+      ...storedFields(hit, input.receivedAt ?? Date.now(), requestFields(input)),
+      cached: true,
+    });
     return { ...hit, requestId: input.requestId, cached: true, usage: ZERO_USAGE, attempts: [] };
   }
   // An identical upload already in flight in this process: share its one provider call.
@@ -131,7 +138,10 @@ async function extractValidated(
     return extracted;
   });
   if (!shared) return result;
-  log('INFO', `Served by request ${result.requestId}, which was extracting the same file`);
+  log('INFO', `Served by request ${result.requestId}, which was extracting the same file`, {
+    ...storedFields(result, input.receivedAt ?? Date.now(), requestFields(input)),
+    cached: true,
+  });
   return { ...result, requestId: input.requestId, cached: true, usage: ZERO_USAGE, attempts: [] };
 }
 
@@ -191,6 +201,9 @@ async function callUnderPolicy(
     if (state.lease) await releaseQuietly(deps, state.lease, log);
     log('ERROR', `Extraction failed after ${state.attempts.length} attempt(s): ${(error as Error).message}`, {
       code: (error as DomainError).code ?? 'UNEXPECTED',
+      ...requestFields(input),
+      attempts: state.attempts.length,
+      ms: Date.now() - state.clock.receivedAt,
     });
     throw error;
   } finally {
@@ -221,6 +234,8 @@ async function attempt(
       tokens,
       exclude: state.exclude,
       prefer: state.retryOn,
+      // The call follows at once when time is left: the hold is taken marked dispatched.
+      dispatchNow: () => leavesRoom(state.clock, runtime.options.minDispatchMs),
     },
     log,
   );
@@ -332,13 +347,22 @@ async function attempt(
   const settled = await settleLease(deps, lease, { ...call, usage: reply.usage, outcome: 'success' });
   state.attempts.push({ attempt: number, keyHint: lease.keyHint, outcome: 'success' });
   const warnings = [...parsed.warnings, ...checkInvoiceArithmetic(parsed.invoice)];
+  // The request's one INFO record: everything an operator asks of a success.
+  const ms = Date.now() - state.clock.receivedAt;
   log(
     'INFO',
-    `Invoice extracted: ${parsed.invoice.products.length} line(s), ${settled.charged} tokens on key ${lease.keyHint}, ${number} attempt(s)`,
+    `Invoice extracted: ${parsed.invoice.products.length} line(s), ${settled.charged} tokens on key ${lease.keyHint}, ${number} attempt(s), ${ms} ms`,
     {
+      ...requestFields(input),
       tokenId: lease.tokenId,
+      keyHint: lease.keyHint,
       tokens: settled.charged,
+      attempts: number,
+      ms,
+      pages: file.pages,
       warnings: warnings.length,
+      cached: false,
+      replay: false,
     },
   );
   return {

@@ -33,6 +33,8 @@ export interface ExtractionRuntime {
   breakerFor(tokenId: number): CircuitBreakerPolicy;
   /** Breaker state per key, for /metrics. */
   breakerStates(): Array<{ tokenId: number; state: 'closed' | 'open' | 'half-open' | 'isolated' }>;
+  /** Called each time a key's circuit opens in this process (the server raises an alert). */
+  onCircuitOpen(listener: (tokenId: number) => void): void;
   random: () => number;
 }
 
@@ -48,6 +50,7 @@ export function createExtractionRuntime(
   stores: ResultStores = {},
 ): ExtractionRuntime {
   const breakers = new Map<number, CircuitBreakerPolicy>();
+  const openListeners: Array<(tokenId: number) => void> = [];
   // Only failures that say "the provider is unwell" open a key's circuit, not a bad request.
   const unwell = handleWhen((error) => classifyFailure(error, '').kind === 'transient');
   return {
@@ -65,6 +68,9 @@ export function createExtractionRuntime(
           halfOpenAfter: options.breakerHalfOpenAfterMs,
           breaker: new ConsecutiveBreaker(options.breakerConsecutiveFailures),
         });
+        breaker.onBreak(() => {
+          for (const listener of openListeners) listener(tokenId);
+        });
         breakers.set(tokenId, breaker);
       }
       return breaker;
@@ -77,6 +83,9 @@ export function createExtractionRuntime(
         [CircuitState.Isolated]: 'isolated',
       } as const;
       return [...breakers].map(([tokenId, b]) => ({ tokenId, state: names[b.state] }));
+    },
+    onCircuitOpen(listener) {
+      openListeners.push(listener);
     },
   };
 }

@@ -1,8 +1,8 @@
-import { ApiError, GoogleGenAI } from '@google/genai';
 import { DEFAULT_THINKING_BUDGET } from '../ledger/ledger-options.ts';
 import type { UsageReport } from '../ledger/settle-lease.ts';
 import { SYSTEM_INSTRUCTION, USER_PROMPT } from './extraction-prompt.ts';
 import { INVOICE_RESPONSE_SCHEMA } from './gemini-schema.ts';
+import { createGeminiWire, inlineDataBody } from './gemini-wire.ts';
 import type { ValidatedFile } from './validate-upload.ts';
 
 export interface GeminiProviderOptions {
@@ -28,17 +28,7 @@ export interface ModelReply {
   modelVersion: string | undefined;
 }
 
-/** An HTTP error from the provider, with what the SDK leaves out: the Retry-After header. */
-export class ProviderHttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly body: unknown,
-    readonly retryAfterMs: number | undefined,
-  ) {
-    super(`provider answered HTTP ${status}`);
-    this.name = 'ProviderHttpError';
-  }
-}
+export { ProviderHttpError, ProviderReplyError } from './gemini-wire.ts';
 
 /** The one call the extraction makes: a document in, JSON under the invoice schema out. */
 export interface InvoiceModel {
@@ -53,7 +43,11 @@ export interface InvoiceModel {
   }): Promise<ModelReply>;
 }
 
-/** The maintained @google/genai SDK, with its own retries off: the gateway's policy is the only retry loop. */
+/**
+ * Gemini through a thin wire adapter (gemini-wire.ts), not the SDK's generateContent: the same
+ * request, without whole-body copies, over one keep-alive pool per model. No retries of its own:
+ * the gateway's policy is the only retry loop.
+ */
 export function createGeminiModel(options: GeminiProviderOptions): InvoiceModel {
   const thinkingBudget = options.thinkingBudget ?? DEFAULT_THINKING_BUDGET;
   if (!Number.isInteger(thinkingBudget) || thinkingBudget < 0) {
@@ -61,67 +55,59 @@ export function createGeminiModel(options: GeminiProviderOptions): InvoiceModel 
       `thinkingBudget must be a whole number ≥ 0 (got ${thinkingBudget}): a hold needs a bound`,
     );
   }
+  const wire = createGeminiWire({ baseUrl: options.baseUrl });
   return {
     model: options.model,
     async generate({ apiKey, file, signal, requestId, maxOutputTokens }) {
-      let retryAfter: string | null = null;
-      // A client per call: the key is held no longer than the call.
-      const client = new GoogleGenAI({
-        apiKey,
-        httpOptions: {
-          ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
-          fetch: async (input, init) => {
-            const response = await fetch(input, init);
-            if (!response.ok) retryAfter = response.headers.get('retry-after');
-            return response;
-          },
-        },
-      });
-      try {
-        const res = await client.models.generateContent({
-          model: options.model,
-          contents: [
-            {
-              role: 'user',
-              parts: [
-                { text: USER_PROMPT },
-                { inlineData: { mimeType: file.mimeType, data: file.bytes.toString('base64') } },
-              ],
-            },
-          ],
-          config: {
-            systemInstruction: SYSTEM_INSTRUCTION,
-            temperature: 0,
-            responseMimeType: 'application/json',
-            responseSchema: INVOICE_RESPONSE_SCHEMA as never,
+      const body = inlineDataBody(
+        (data) =>
+          generateContentRequest({
+            mimeType: file.mimeType,
+            data,
             // Never above the model's own cap: the hold covers whichever is smaller.
             maxOutputTokens: Math.min(maxOutputTokens ?? options.maxOutputTokens, options.maxOutputTokens),
-            thinkingConfig: { thinkingBudget },
-            abortSignal: signal,
-            // Lets a provider-side log (or the emulator) be matched to the gateway's request.
-            ...(requestId ? { httpOptions: { headers: { 'x-request-id': requestId } } } : {}),
-          },
-        });
-        const candidate = res.candidates?.[0];
-        return {
-          text: candidate?.content?.parts?.map((p) => p.text ?? '').join('') || undefined,
-          usage: toUsageReport(res.usageMetadata),
-          blockReason: res.promptFeedback?.blockReason ?? undefined,
-          finishReason: candidate?.finishReason ?? undefined,
-          modelVersion: res.modelVersion ?? undefined,
-        };
-      } catch (error) {
-        if (error instanceof ApiError) {
-          let body: unknown = error.message;
-          try {
-            body = JSON.parse(error.message);
-          } catch {
-            // A non-JSON body stays text.
-          }
-          throw new ProviderHttpError(error.status, body, parseRetryAfter(retryAfter));
-        }
-        throw error;
-      }
+            thinkingBudget,
+          }),
+        file.bytes,
+      );
+      // The key goes into this call's header only: nothing holds it afterwards.
+      const res = await wire.generateContent({ model: options.model, apiKey, body, signal, requestId });
+      const candidate = res.candidates?.[0];
+      return {
+        text: candidate?.content?.parts?.map((p) => p.text ?? '').join('') || undefined,
+        usage: toUsageReport(res.usageMetadata),
+        blockReason: res.promptFeedback?.blockReason ?? undefined,
+        finishReason: candidate?.finishReason ?? undefined,
+        modelVersion: res.modelVersion ?? undefined,
+      };
+    },
+  };
+}
+
+/**
+ * The generateContent body as @google/genai writes it for the Gemini API (field names, the
+ * system instruction's role): test/gemini-wire.test.ts checks it against the SDK's own.
+ */
+export function generateContentRequest(input: {
+  mimeType: string;
+  data: string;
+  maxOutputTokens: number;
+  thinkingBudget: number;
+}): unknown {
+  return {
+    contents: [
+      {
+        parts: [{ text: USER_PROMPT }, { inlineData: { mimeType: input.mimeType, data: input.data } }],
+        role: 'user',
+      },
+    ],
+    systemInstruction: { parts: [{ text: SYSTEM_INSTRUCTION }], role: 'user' },
+    generationConfig: {
+      temperature: 0,
+      maxOutputTokens: input.maxOutputTokens,
+      responseMimeType: 'application/json',
+      responseSchema: INVOICE_RESPONSE_SCHEMA,
+      thinkingConfig: { thinkingBudget: input.thinkingBudget },
     },
   };
 }
@@ -152,12 +138,4 @@ export function toUsageReport(u: UsageMetadata | undefined): UsageReport | null 
     documentPromptTokens: modality(u.promptTokensDetails, 'DOCUMENT'),
     textCandidatesTokens: modality(u.candidatesTokensDetails, 'TEXT'),
   };
-}
-
-/** Retry-After is seconds or an HTTP date. */
-function parseRetryAfter(value: string | null): number | undefined {
-  if (!value) return undefined;
-  if (/^\d+(\.\d+)?$/.test(value.trim())) return Math.round(Number(value) * 1000);
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
 }

@@ -14,6 +14,8 @@ export interface UploadedFile {
   /** What the client said; used only to refuse a contradiction. */
   declaredType?: string | undefined;
   fileName?: string | undefined;
+  /** The bytes' SHA-256 (hex) when the receiver hashed them on the way in; computed here otherwise. */
+  sha256?: string | undefined;
 }
 
 export interface ValidatedFile {
@@ -92,7 +94,7 @@ export async function validateUpload(file: UploadedFile, limits: UploadLimits): 
     width: dimensions?.width,
     height: dimensions?.height,
     sizeBytes: size,
-    sha256: createHash('sha256').update(file.bytes).digest('hex'),
+    sha256: file.sha256 ?? createHash('sha256').update(file.bytes).digest('hex'),
     fileName: file.fileName,
   };
 }

@@ -2,6 +2,7 @@ import { type CompanyKeyState, listCompanyKeyStates, reserveOnToken, settleOnTok
 import type { CoreDeps } from '../core-deps.ts';
 import { DomainError, isDomainError } from '../errors/domain-error.ts';
 import { readApiKey } from '../vault/stored-key.ts';
+import { withCurrentWindows } from './budget-window.ts';
 import { autoTransition } from './key-status.ts';
 import { chooseKeyFor, grantFor, leastHold, type OutputShare } from './output-cap.ts';
 
@@ -20,7 +21,10 @@ export interface KeyLease {
   reservedTokens: number;
   /** The output cap to send with the call, cut down with the hold; undefined: the model's own cap. */
   maxOutputTokens?: number | undefined;
-  /** Set once its hold is marked dispatched (markLeaseDispatched), before its first provider call. */
+  /**
+   * Set once its hold is marked dispatched, before its first provider call: as it is taken (see
+   * AcquireInput.dispatchNow), or by markLeaseDispatched, which is then a no-op.
+   */
   dispatched?: boolean;
 }
 
@@ -38,6 +42,12 @@ export interface AcquireInput {
   exclude?: ReadonlySet<number>;
   /** A key to try first while it can cover the request: a retry after a presumed charge stays on its key. */
   prefer?: number | undefined;
+  /**
+   * Asked right before the hold is taken: true when the caller will call the provider at once
+   * with it (see KeyLease.dispatched). The hold is then taken marked dispatched, one statement
+   * fewer than marking it after; a caller that does not call after all releases it, as ever.
+   */
+  dispatchNow?: (() => boolean) | undefined;
   random?: () => number;
 }
 
@@ -62,7 +72,9 @@ function isLapsed(at: string | null, now: Date): boolean {
 export async function acquireKey(deps: CoreDeps, input: AcquireInput): Promise<KeyLease> {
   const companyId = normaliseCompanyId(input.companyId);
   const now = deps.now();
-  const states = await listCompanyKeyStates(deps.db, companyId);
+  const states = await withCurrentWindows(deps, companyId, now, () =>
+    listCompanyKeyStates(deps.db, companyId, { storedKey: true }),
+  );
   for (const state of states) {
     if (state.status === 'Active' && isLapsed(state.expiresAt, now)) {
       await autoTransition(
@@ -82,6 +94,7 @@ export async function acquireKey(deps: CoreDeps, input: AcquireInput): Promise<K
       tokenId: s.tokenId,
       available: s.totalTokenLimit - s.usedTokens - s.reservedTokens,
       hasSummary: s.hasSummary,
+      storedKey: s.storedKey,
     }));
   let undecryptable: DomainError | undefined;
   let preferred = candidates.find((c) => c.tokenId === input.prefer && c.available >= leastHold(input));
@@ -91,6 +104,10 @@ export async function acquireKey(deps: CoreDeps, input: AcquireInput): Promise<K
     preferred = undefined;
     if (!pick) break;
     const grant = grantFor(pick.available, input) ?? { tokens: input.tokens, maxOutputTokens: undefined };
+    // Opened before the hold: with a key that opens in memory, nothing is awaited between the
+    // hold and the call, so a crash cannot leave a "dispatched" hold that was never called.
+    const opened = pick.storedKey === undefined ? undefined : openInMemory(deps, pick.storedKey);
+    const dispatched = opened !== undefined && input.dispatchNow?.() === true;
     const reservationId = await reserveOnToken(deps.db, {
       tokenId: pick.tokenId,
       companyId,
@@ -100,6 +117,7 @@ export async function acquireKey(deps: CoreDeps, input: AcquireInput): Promise<K
       expiresAt: new Date(now.getTime() + deps.ledger.reservationTtlMs),
       instanceId: deps.ledger.instanceId,
       hasSummary: pick.hasSummary,
+      dispatchedAt: dispatched ? now : undefined,
     });
     if (reservationId === null) {
       // Another request took some or all of this key's quota first: what is left may still do.
@@ -107,7 +125,7 @@ export async function acquireKey(deps: CoreDeps, input: AcquireInput): Promise<K
       continue;
     }
     try {
-      const { apiKey, keyHint } = await readApiKey(deps, pick.tokenId);
+      const { apiKey, keyHint } = opened ?? (await readApiKey(deps, pick.tokenId));
       return {
         tokenId: pick.tokenId,
         companyId,
@@ -117,6 +135,7 @@ export async function acquireKey(deps: CoreDeps, input: AcquireInput): Promise<K
         reservationId,
         reservedTokens: grant.tokens,
         maxOutputTokens: grant.maxOutputTokens,
+        ...(dispatched ? { dispatched: true } : {}),
       };
     } catch (error) {
       await settleOnToken(deps.db, {
@@ -138,6 +157,21 @@ export async function acquireKey(deps: CoreDeps, input: AcquireInput): Promise<K
   }
   if (undecryptable) throw undecryptable;
   throw explainNoKey(companyId, await listCompanyKeyStates(deps.db, companyId), input, deps.now());
+}
+
+/**
+ * readApiKey's answer from the text read with the company's keys, for a key it would only open
+ * (sealed with the current master key). Undefined otherwise, or when it does not open: then
+ * readApiKey takes the long way (seals a legacy key, re-seals, reports KEY_DECRYPT_FAILED).
+ */
+function openInMemory(deps: CoreDeps, stored: string): { apiKey: string; keyHint: string } | undefined {
+  if (!deps.vault.isSealed(stored) || deps.vault.needsReseal(stored)) return undefined;
+  try {
+    const apiKey = deps.vault.open(stored);
+    return { apiKey, keyHint: deps.vault.hint(apiKey) };
+  } catch {
+    return undefined;
+  }
 }
 
 /** How many times one acquisition looks again at a key it lost a race for. */
@@ -172,6 +206,12 @@ function isUsable(s: CompanyKeyState, now: Date): boolean {
     !isLapsed(s.expiresAt, now) &&
     !(s.cooldownUntil && !isLapsed(s.cooldownUntil, now))
   );
+}
+
+/** When the first spent key with a budget period starts over, for the refusal's message. */
+function budgetResetNote(spent: readonly CompanyKeyState[]): string {
+  const resets = spent.flatMap((s) => (s.nextResetAt ? [s.nextResetAt] : [])).sort();
+  return resets[0] ? ` Its budget starts over at ${resets[0]}.` : '';
 }
 
 /** Why no key can serve, in the old service's precedence: Expired > Exceeded > Disabled > Invalid. */
@@ -232,7 +272,7 @@ export function explainNoKey(
     const where = spent.length > 1 ? ' on its fullest key' : '';
     return new DomainError(
       'TOKEN_LIMIT_EXCEEDED',
-      `Token limit exceeded: Active token missing: existing token(s) exceeded usage limit (company ${companyId}): ${left} tokens left${where}, one request needs at least ${need}.`,
+      `Token limit exceeded: Active token missing: existing token(s) exceeded usage limit (company ${companyId}): ${left} tokens left${where}, one request needs at least ${need}.${budgetResetNote(spent)}`,
       { details: { ...details, tokensLeft: left, tokensNeeded: need } },
     );
   }

@@ -1,4 +1,5 @@
 import { getToken, type TokenInfo, transitionTokenStatus, updateToken } from '@invoicegw/db';
+import { alertDailyQuota, alertStatusChange } from '../alerts/key-alerts.ts';
 import type { CoreDeps } from '../core-deps.ts';
 import { recordAudit, SYSTEM_ACTOR, tokenSnapshot } from '../tokens/audit.ts';
 
@@ -21,8 +22,10 @@ export async function autoTransition(
 ): Promise<boolean> {
   const before = await getToken(deps.db, key.tokenId);
   const changed = await transitionTokenStatus(deps.db, key.tokenId, from, to, reason, deps.now());
-  if (changed)
+  if (changed) {
     await recordAutomaticChange(deps, key, before, 'token.status.auto', reason, requestId, `is now ${to}`);
+    await alertStatusChange(deps, key, to, reason, requestId);
+  }
   return changed;
 }
 
@@ -55,6 +58,7 @@ export async function coolDownKey(
     requestId,
     `cools down until ${until.toISOString()}`,
   );
+  await alertDailyQuota(deps, key, until, requestId);
 }
 
 /** Every automatic change is an AuditLog row (actor "system") and a WARNING. */

@@ -5,6 +5,7 @@ import {
   type SettleResult,
   settleOnToken,
 } from '@invoicegw/db';
+import { alertThresholdCrossed } from '../alerts/key-alerts.ts';
 import type { CoreDeps } from '../core-deps.ts';
 import type { KeyLease } from './acquire-key.ts';
 import { autoTransition } from './key-status.ts';
@@ -248,6 +249,12 @@ export async function afterCharge(deps: CoreDeps, lease: ChargedHold, result: Se
       'token-ledger',
       `Token ${lease.tokenId}${lease.keyHint ? ` (${lease.keyHint})` : ''} of company ${lease.companyId} is below its threshold: ${remaining} of ${result.totalTokenLimit} tokens left`,
       fields,
+    );
+    await alertThresholdCrossed(
+      deps,
+      lease,
+      { remaining, limit: result.totalTokenLimit, threshold: result.threshold },
+      lease.requestId,
     );
   }
 }

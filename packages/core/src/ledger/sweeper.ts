@@ -5,7 +5,9 @@ import {
   listReservationIdsOfInstance,
   settleAbandonedReservation,
 } from '@invoicegw/db';
+import { alertRotationGraceEnded } from '../alerts/key-alerts.ts';
 import type { CoreDeps } from '../core-deps.ts';
+import { resetDueWindows } from './budget-window.ts';
 import { autoTransition } from './key-status.ts';
 import { afterCharge, type LedgerObserver } from './settle-lease.ts';
 
@@ -17,6 +19,8 @@ export interface SweepResult {
   presumedTokens: number;
   expired: number;
   retired: number;
+  /** Keys whose budget window ended and was reset by this sweep. */
+  windowsReset: number;
 }
 
 type SweepDeps = CoreDeps & { observer?: LedgerObserver | undefined };
@@ -35,7 +39,10 @@ export async function sweepLedger(deps: SweepDeps): Promise<SweepResult> {
     presumedTokens: 0,
     expired: 0,
     retired: 0,
+    windowsReset: 0,
   };
+  // Windows first: holds still open at a reset are marked with the window they were counted in.
+  result.windowsReset = await resetDueWindows(deps);
   for (;;) {
     const ids = await listExpiredReservationIds(deps.db, now, 200);
     let failed = 0;
@@ -56,6 +63,7 @@ export async function sweepLedger(deps: SweepDeps): Promise<SweepResult> {
       (await autoTransition(deps, key, ['Active'], 'Disabled', 'rotated out: grace period over'))
     ) {
       result.retired += 1;
+      await alertRotationGraceEnded(deps, key, token.retiresAt);
     }
   }
   return result;
@@ -68,7 +76,15 @@ export async function sweepLedger(deps: SweepDeps): Promise<SweepResult> {
 export async function endInstanceHolds(
   deps: SweepDeps,
 ): Promise<Pick<SweepResult, 'released' | 'releasedTokens' | 'presumed' | 'presumedTokens'>> {
-  const result = { released: 0, releasedTokens: 0, presumed: 0, presumedTokens: 0, expired: 0, retired: 0 };
+  const result = {
+    released: 0,
+    releasedTokens: 0,
+    presumed: 0,
+    presumedTokens: 0,
+    expired: 0,
+    retired: 0,
+    windowsReset: 0,
+  };
   const ids = await listReservationIdsOfInstance(deps.db, deps.ledger.instanceId);
   for (const id of ids) await endHold(deps, id, deps.now(), result);
   logEnded(deps, result, 'that could not settle before shutdown');

@@ -3,10 +3,12 @@ import type { Actor, CoreDeps } from '../core-deps.ts';
 import { DomainError } from '../errors/domain-error.ts';
 import { normaliseCompanyId } from '../ledger/acquire-key.ts';
 import { validateApiKey } from '../vault/key-vault.ts';
+import { refuseDuringRollback } from '../vault/rollback-switch.ts';
 import { recordAudit, tokenSnapshot } from './audit.ts';
 import { uncoveredLimitReason, uncoveredLimitWarning } from './limit-coverage.ts';
 import { checkDateRange } from './token-dates.ts';
 import { getTokenView, type TokenView } from './token-view.ts';
+import { admitKey, describeKeyCheck, keyCheckText, verificationOf } from './verify-key.ts';
 
 export interface AddTokenInput {
   companyId: string;
@@ -18,6 +20,8 @@ export interface AddTokenInput {
   provider?: string;
   /** Set by rotation: the key this one replaces. */
   rotatedFromTokenId?: number | null;
+  /** Admit the key even when the provider rejects it or gives no verdict (audited). */
+  force?: boolean;
 }
 
 /** Token counts are SQL Server INTs: whole numbers up to 2,000,000,000. */
@@ -38,10 +42,17 @@ export async function addToken(deps: CoreDeps, who: Actor, input: AddTokenInput)
   const limit = checkLimit(input.totalTokenLimit ?? 100_000);
   const threshold = checkLimit(input.threshold ?? 3000, 'The threshold');
   const expiresAt = input.expiresAt ? checkDateRange(input.expiresAt, 'expiresAt') : null;
+  // A sealed key now would be one the old service, running after a prepared rollback, cannot read.
+  await refuseDuringRollback(deps, 'add a key');
   const keyHash = deps.vault.hash(apiKey);
   if ((await findTokenIdByKeyHash(deps.db, keyHash)) !== undefined) {
     throw new DomainError('DUPLICATE_KEY', 'This API key is already registered', { details: { companyId } });
   }
+  // Before anything is written: a key the provider refuses never serves, unless forced.
+  const check = await admitKey(deps, apiKey, {
+    force: input.force === true,
+    rotating: input.rotatedFromTokenId != null,
+  });
   const now = deps.now();
   const uncovered = uncoveredLimitReason(deps.ledger, limit, 0);
   let tokenId: number;
@@ -58,6 +69,7 @@ export async function addToken(deps: CoreDeps, who: Actor, input: AddTokenInput)
       StatusReason: uncovered ?? null,
       ExpiresAt: expiresAt,
       RotatedFromTokenID: input.rotatedFromTokenId ?? null,
+      ...(check ? { LastVerifiedAt: new Date(check.checkedAt), LastVerifyResult: keyCheckText(check) } : {}),
       CreatedAt: now,
       UpdatedAt: now,
     });
@@ -77,8 +89,12 @@ export async function addToken(deps: CoreDeps, who: Actor, input: AddTokenInput)
     companyId,
     action: 'token.add',
     before: null,
-    after: tokenSnapshot(await getToken(deps.db, tokenId)),
+    after: { ...tokenSnapshot(await getToken(deps.db, tokenId)), ...verificationOf(check, input.force) },
   });
   const view = await getTokenView(deps.db, tokenId);
-  return uncovered ? { ...view, warnings: [uncoveredLimitWarning(uncovered, view.status)] } : view;
+  const warnings = [
+    ...(uncovered ? [uncoveredLimitWarning(uncovered, view.status)] : []),
+    ...(check && check.state !== 'ok' ? [`Admitted although ${describeKeyCheck(check)}`] : []),
+  ];
+  return warnings.length > 0 ? { ...view, warnings } : view;
 }

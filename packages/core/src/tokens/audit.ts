@@ -16,6 +16,8 @@ export function tokenSnapshot(token: TokenInfo | undefined): Record<string, unkn
     retiresAt: token.retiresAt,
     cooldownUntil: token.cooldownUntil,
     rotatedFromTokenId: token.rotatedFromTokenId,
+    budgetPeriod: token.budgetPeriod,
+    budgetTimeZone: token.budgetTimeZone,
     deletedAt: token.deletedAt,
   };
 }

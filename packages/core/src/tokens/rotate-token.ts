@@ -2,7 +2,9 @@ import { findTokenIdByKeyHash, getToken } from '@invoicegw/db';
 import type { Actor, CoreDeps } from '../core-deps.ts';
 import { DomainError } from '../errors/domain-error.ts';
 import { validateApiKey } from '../vault/key-vault.ts';
+import { refuseDuringRollback } from '../vault/rollback-switch.ts';
 import { addToken } from './add-token.ts';
+import { carryBudgetToRotated } from './carry-budget-window.ts';
 import { changeToken, requireToken } from './change-token.ts';
 import { isDateInRange } from './token-dates.ts';
 import { getTokenView, type TokenView } from './token-view.ts';
@@ -14,6 +16,8 @@ export interface RotateTokenInput {
   graceSeconds?: number;
   /** The new key's limit; by default what the old key had left, so a rotation never adds budget. */
   totalTokenLimit?: number;
+  /** Rotate in a key the provider rejects or gives no verdict on (audited). */
+  force?: boolean;
 }
 
 export interface RotateTokenResult {
@@ -38,6 +42,7 @@ export async function rotateToken(
   if (!Number.isInteger(grace) || grace < 0 || grace > 30 * 86_400) {
     throw new DomainError('INVALID_INPUT', 'The grace period must be 0 to 2,592,000 seconds');
   }
+  await refuseDuringRollback(deps, 'rotate a key');
   const existingId = await findTokenIdByKeyHash(deps.db, deps.vault.hash(apiKey));
   if (existingId !== undefined) {
     const existing = await getToken(deps.db, existingId);
@@ -67,16 +72,22 @@ export async function rotateToken(
     0,
     old.totalTokenLimit - (oldView.usage?.used ?? 0) - (oldView.usage?.reserved ?? 0),
   );
-  const current = await addToken(deps, who, {
+  // A key with a budget period keeps its limit: the new key carries the window and what it spent.
+  const periodic = old.budgetPeriod !== 'none';
+  const added = await addToken(deps, who, {
     companyId: old.companyId,
     companyName: old.companyName,
     apiKey,
     provider: old.provider,
-    totalTokenLimit: input.totalTokenLimit ?? carried,
+    totalTokenLimit: input.totalTokenLimit ?? (periodic ? old.totalTokenLimit : carried),
     threshold: oldView.usage?.threshold ?? 3000,
     expiresAt,
     rotatedFromTokenId: old.tokenId,
+    ...(input.force ? { force: true } : {}),
   });
+  const spent = (oldView.usage?.used ?? 0) + (oldView.usage?.reserved ?? 0);
+  await carryBudgetToRotated(deps, who, old, spent, added.tokenId);
+  const current = periodic ? { ...(await getTokenView(deps.db, added.tokenId)), ...pick(added) } : added;
   const retiresAt = new Date(deps.now().getTime() + grace * 1000);
   await changeToken(deps, who, old, 'token.rotate', {
     RetiresAt: retiresAt,
@@ -85,4 +96,9 @@ export async function rotateToken(
       : { StatusReason: `rotating to token ${current.tokenId}` }),
   });
   return { previous: await getTokenView(deps.db, old.tokenId), current, alreadyRotated: false };
+}
+
+/** The warnings addToken gave the new key, kept when its view is read again. */
+function pick(view: TokenView): Pick<TokenView, 'warnings'> {
+  return view.warnings ? { warnings: view.warnings } : {};
 }

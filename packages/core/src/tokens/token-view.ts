@@ -1,6 +1,8 @@
 import {
+  type BudgetWindowState,
   type DbHandle,
   getToken,
+  listBudgetWindowStates,
   listTokens,
   readTokenStatus,
   type TokenFilter,
@@ -21,20 +23,27 @@ export interface TokenView extends TokenInfo {
     lastUsedAt: string | null;
   } | null;
   health: string | null;
+  /**
+   * The current budget window of a key with a budget period (its usage figures are this
+   * window's); null without a period.
+   */
+  window: { startedAt: string; nextResetAt: string; carriedTokens: number } | null;
   /** What the operator should know about the change just made (a limit too small for one request). */
   warnings?: string[];
 }
 
 export async function listTokenViews(db: DbHandle, filter: TokenFilter = {}): Promise<TokenView[]> {
-  const [tokens, statuses] = await Promise.all([
+  const [tokens, statuses, windows] = await Promise.all([
     listTokens(db, filter),
     readTokenStatus(db, filter.companyId),
+    listBudgetWindowStates(db, filter.companyId === undefined ? {} : { companyId: filter.companyId }),
   ]);
   const byId = new Map(statuses.map((s) => [s.tokenId, s]));
-  return tokens.map((t) => toView(t, byId.get(t.tokenId)));
+  const windowOf = new Map(windows.map((w) => [w.tokenId, w]));
+  return tokens.map((t) => toView(t, byId.get(t.tokenId), windowOf.get(t.tokenId)));
 }
 
-function toView(t: TokenInfo, s: TokenStatusEntry | undefined): TokenView {
+function toView(t: TokenInfo, s: TokenStatusEntry | undefined, w: BudgetWindowState | undefined): TokenView {
   return {
     ...t,
     usage: s
@@ -49,6 +58,10 @@ function toView(t: TokenInfo, s: TokenStatusEntry | undefined): TokenView {
         }
       : null,
     health: s?.health ?? null,
+    window:
+      w?.windowStartedAt && w.nextResetAt
+        ? { startedAt: w.windowStartedAt, nextResetAt: w.nextResetAt, carriedTokens: w.carriedTokens }
+        : null,
   };
 }
 
@@ -57,6 +70,13 @@ export async function getTokenView(db: DbHandle, tokenId: number): Promise<Token
   const token = await getToken(db, tokenId);
   if (!token)
     throw new DomainError('TOKEN_NOT_FOUND', `Token ${tokenId} not found`, { details: { tokenId } });
-  const status = (await readTokenStatus(db, token.companyId)).find((s) => s.tokenId === tokenId);
-  return toView(token, status);
+  const [statuses, [window]] = await Promise.all([
+    readTokenStatus(db, token.companyId),
+    listBudgetWindowStates(db, { tokenId }),
+  ]);
+  return toView(
+    token,
+    statuses.find((s) => s.tokenId === tokenId),
+    window,
+  );
 }

@@ -2,6 +2,7 @@ import { getToken, getTokenSecret } from '@invoicegw/db';
 import type { Actor, CoreDeps } from '../core-deps.ts';
 import { DomainError } from '../errors/domain-error.ts';
 import { recordAudit, SYSTEM_ACTOR } from '../tokens/audit.ts';
+import { isRollbackPrepared, refuseDuringRollback } from './rollback-switch.ts';
 
 const ON_FIRST_USE: Actor = { actor: SYSTEM_ACTOR, reason: 'legacy plaintext key encrypted on first use' };
 
@@ -20,8 +21,10 @@ export async function readApiKey(
     throw new DomainError('TOKEN_NOT_FOUND', `Token ${tokenId} not found`, { details: { tokenId } });
   const apiKey = deps.vault.open(secret.apiKey);
   const keyHint = deps.vault.hint(apiKey);
-  if (!deps.vault.isSealed(secret.apiKey)) await sealLegacy(deps, who, tokenId, secret.apiKey, apiKey);
-  else if (deps.vault.needsReseal(secret.apiKey)) await reseal(deps, tokenId, secret.apiKey, apiKey);
+  if (!deps.vault.isSealed(secret.apiKey)) {
+    // Plaintext on purpose while a rollback to the old service is prepared: served, not sealed.
+    if (!(await isRollbackPrepared(deps))) await sealLegacy(deps, who, tokenId, secret.apiKey, apiKey);
+  } else if (deps.vault.needsReseal(secret.apiKey)) await reseal(deps, tokenId, secret.apiKey, apiKey);
   return { apiKey, keyHint };
 }
 
@@ -90,6 +93,7 @@ async function reseal(deps: CoreDeps, tokenId: number, stored: string, apiKey: s
 
 /** The operators' "encrypt legacy keys": seals every plaintext key now rather than on first use. */
 export async function encryptLegacyKeys(deps: CoreDeps, who: Actor): Promise<{ encrypted: number }> {
+  await refuseDuringRollback(deps, 'encrypt legacy keys');
   const rows = await deps.db.db
     .selectFrom('TokenMaster')
     .select(['TokenID', 'ApiKey'])

@@ -88,12 +88,18 @@ export function renderSetupScript(migrations: readonly Migration[] = MIGRATIONS)
 export const RESET_ORDER = [
   'RetryAttempts',
   'TokenReservations',
+  'TokenBudgetWindows',
+  'TokenUsageArchive',
+  'GatewaySettings',
   'TokenUsageLogs',
   'TokenUsageSummary',
   'AuditLog',
   'ClientKeys',
   'ResultCache',
   'IdempotencyKeys',
+  'AlertDeliveries',
+  'AlertOutbox',
+  'AlertSubscriptions',
   'ApplicationLogs',
   'TokenMaster',
 ] as const;

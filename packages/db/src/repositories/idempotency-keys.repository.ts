@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { DbHandle } from '../db-handle.ts';
 import type { IdempotencyKeyRow, IdempotencyState } from '../schema/idempotency-keys.table.ts';
+import { compiledOnce } from './compiled-once.ts';
 import { clip, toIso } from './row-values.ts';
 import { isUniqueViolation } from './unique-violation.ts';
 
@@ -49,51 +50,55 @@ export interface IdempotencyClaim {
  * concurrent caller gets true, on any number of instances.
  */
 export async function claimIdempotencyKey(handle: DbHandle, claim: IdempotencyClaim): Promise<boolean> {
-  const db = handle.db;
   try {
-    const inserted = await db
-      .insertInto('IdempotencyKeys')
-      .columns([
-        'CompanyID',
-        'IdempotencyKey',
-        'FileSha256',
-        'State',
-        'OwnerID',
-        'RequestID',
-        'CreatedAt',
-        'ExpiresAt',
-      ])
-      .expression(
-        db
-          .selectNoFrom([
-            sql<string>`${claim.companyId}`.as('CompanyID'),
-            sql<string>`${claim.idempotencyKey}`.as('IdempotencyKey'),
-            sql<string>`${claim.fileSha256}`.as('FileSha256'),
-            sql<IdempotencyState>`${'pending'}`.as('State'),
-            sql<string>`${claim.ownerId}`.as('OwnerID'),
-            sql<string | null>`${clip(claim.requestId, 100)}`.as('RequestID'),
-            sql<Date>`${claim.now}`.as('CreatedAt'),
-            sql<Date>`${claim.leaseExpiresAt}`.as('ExpiresAt'),
-          ])
-          .where(({ not, exists, selectFrom }) =>
-            not(
-              exists(
-                selectFrom('IdempotencyKeys as k')
-                  .select('k.IdempotencyID')
-                  .where('k.CompanyID', '=', claim.companyId)
-                  .where('k.IdempotencyKey', '=', claim.idempotencyKey),
-              ),
-            ),
-          ),
-      )
-      .executeTakeFirst();
-    return Number(inserted.numInsertedOrUpdatedRows ?? 0) === 1;
+    const inserted = await claimCompiled(handle, { ...claim, requestId: clip(claim.requestId, 100) });
+    return Number(inserted.numAffectedRows ?? 0) === 1;
   } catch (error) {
     // Another instance inserted between the check and the insert: it holds the claim.
     if (isUniqueViolation(error)) return false;
     throw error;
   }
 }
+
+/** The claim's insert-if-missing, once per request with a key: compiled once (compiled-once.ts). */
+const claimCompiled = compiledOnce((handle, claim: IdempotencyClaim) => {
+  const db = handle.db;
+  return db
+    .insertInto('IdempotencyKeys')
+    .columns([
+      'CompanyID',
+      'IdempotencyKey',
+      'FileSha256',
+      'State',
+      'OwnerID',
+      'RequestID',
+      'CreatedAt',
+      'ExpiresAt',
+    ])
+    .expression(
+      db
+        .selectNoFrom([
+          sql<string>`${claim.companyId}`.as('CompanyID'),
+          sql<string>`${claim.idempotencyKey}`.as('IdempotencyKey'),
+          sql<string>`${claim.fileSha256}`.as('FileSha256'),
+          sql<IdempotencyState>`${'pending'}`.as('State'),
+          sql<string>`${claim.ownerId}`.as('OwnerID'),
+          sql<string | null>`${claim.requestId}`.as('RequestID'),
+          sql<Date>`${claim.now}`.as('CreatedAt'),
+          sql<Date>`${claim.leaseExpiresAt}`.as('ExpiresAt'),
+        ])
+        .where(({ not, exists, selectFrom }) =>
+          not(
+            exists(
+              selectFrom('IdempotencyKeys as k')
+                .select('k.IdempotencyID')
+                .where('k.CompanyID', '=', claim.companyId)
+                .where('k.IdempotencyKey', '=', claim.idempotencyKey),
+            ),
+          ),
+        ),
+    );
+});
 
 /**
  * Takes over a record whose ExpiresAt has passed (a claimer that died, or a result past its

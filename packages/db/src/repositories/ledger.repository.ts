@@ -1,7 +1,9 @@
 import { sql } from 'kysely';
 import { type DbHandle, inTransaction } from '../db-handle.ts';
 import type { NewTokenUsageLogRow } from '../schema/token-usage-logs.table.ts';
-import { firstReturned, outputColumns, toIso, toNum } from './row-values.ts';
+import { chargeClosedWindow } from './budget-windows.repository.ts';
+import { compiledOnce } from './compiled-once.ts';
+import { firstReturned, outputColumns, returningColumns, toIso, toNum } from './row-values.ts';
 import { insertReservation } from './token-reservations.repository.ts';
 import { insertUsageLog } from './token-usage-logs.repository.ts';
 import { ensureSummary } from './token-usage-summary.repository.ts';
@@ -20,11 +22,44 @@ export interface CompanyKeyState {
   usedTokens: number;
   reservedTokens: number;
   hasSummary: boolean;
+  /** When the key's budget window ends (null: no budget period); a window past it is reset before use. */
+  nextResetAt: string | null;
+  /**
+   * The stored key text (sealed, or a legacy plaintext), only when asked for: key selection opens
+   * the key it reserved without a second read of TokenMaster. Never logged, never returned.
+   */
+  storedKey?: string;
 }
 
 /** Every non-removed key of a company with its figures (a key added by hand may lack a summary row). */
-export async function listCompanyKeyStates(handle: DbHandle, companyId: string): Promise<CompanyKeyState[]> {
-  const rows = await handle.db
+export async function listCompanyKeyStates(
+  handle: DbHandle,
+  companyId: string,
+  options: { storedKey?: boolean } = {},
+): Promise<CompanyKeyState[]> {
+  const { rows } = await companyKeysCompiled(handle, {
+    companyId,
+    // Undefined leaves ApiKey out: a second compiled shape, not a parameter.
+    storedKey: options.storedKey === true ? true : undefined,
+  });
+  return rows.map((r) => ({
+    tokenId: r.TokenID,
+    status: r.Status,
+    expiresAt: toIso(r.ExpiresAt),
+    cooldownUntil: toIso(r.CooldownUntil),
+    retiresAt: toIso(r.RetiresAt),
+    totalTokenLimit: toNum(r.TotalTokenLimit),
+    usedTokens: toNum(r.TotalUsedTokens),
+    reservedTokens: toNum(r.ReservedTokens),
+    hasSummary: r.SummaryID !== null,
+    nextResetAt: toIso(r.NextResetAt),
+    ...(r.ApiKey === undefined ? {} : { storedKey: r.ApiKey }),
+  }));
+}
+
+/** Every request's read of its company's keys: compiled once (compiled-once.ts). */
+const companyKeysCompiled = compiledOnce((handle, v: { companyId: string; storedKey?: true | undefined }) =>
+  handle.db
     .selectFrom('TokenMaster as t')
     .leftJoin('TokenUsageSummary as s', 's.TokenID', 't.TokenID')
     .select([
@@ -37,23 +72,13 @@ export async function listCompanyKeyStates(handle: DbHandle, companyId: string):
       's.TotalUsedTokens',
       's.ReservedTokens',
       's.SummaryID',
+      's.NextResetAt',
     ])
-    .where('t.CompanyID', '=', companyId)
+    .$if(v.storedKey !== undefined, (q) => q.select('t.ApiKey'))
+    .where('t.CompanyID', '=', v.companyId)
     .where('t.DeletedAt', 'is', null)
-    .orderBy('t.TokenID')
-    .execute();
-  return rows.map((r) => ({
-    tokenId: r.TokenID,
-    status: r.Status,
-    expiresAt: toIso(r.ExpiresAt),
-    cooldownUntil: toIso(r.CooldownUntil),
-    retiresAt: toIso(r.RetiresAt),
-    totalTokenLimit: toNum(r.TotalTokenLimit),
-    usedTokens: toNum(r.TotalUsedTokens),
-    reservedTokens: toNum(r.ReservedTokens),
-    hasSummary: r.SummaryID !== null,
-  }));
-}
+    .orderBy('t.TokenID'),
+);
 
 export interface ReserveRequest {
   tokenId: number;
@@ -65,6 +90,11 @@ export interface ReserveRequest {
   instanceId: string;
   /** False when the caller knows the key has no summary row yet (a key inserted by hand in SQL). */
   hasSummary?: boolean;
+  /**
+   * Set when the provider call follows at once (nothing awaited in between): the hold is taken
+   * already marked dispatched, which saves the separate mark (markReservationDispatched).
+   */
+  dispatchedAt?: Date | undefined;
 }
 
 class NotReserved extends Error {}
@@ -91,8 +121,12 @@ export async function reserveOnToken(handle: DbHandle, request: ReserveRequest):
         InstanceID: request.instanceId,
         CreatedAt: request.now,
         ExpiresAt: request.expiresAt,
+        // Left out (not null) when not dispatched: the same insert as before migration 0005.
+        ...(request.dispatchedAt ? { DispatchedAt: request.dispatchedAt } : {}),
       });
-      const held = await reserveStatement(trx, request).executeTakeFirst();
+      const held = (
+        await reserveCompiled(trx, { tokenId: request.tokenId, tokens: request.tokens, now: request.now })
+      ).rows[0];
       if (!held) throw new NotReserved();
       return reservationId;
     });
@@ -102,7 +136,13 @@ export async function reserveOnToken(handle: DbHandle, request: ReserveRequest):
   }
 }
 
-/** The conditional UPDATE … OUTPUT (RETURNING on SQLite) at the heart of the ledger. */
+/** reserveStatement compiled once (compiled-once.ts): its values pass through untouched. */
+const reserveCompiled = compiledOnce(reserveStatement);
+
+/**
+ * The conditional UPDATE … OUTPUT (RETURNING on SQLite) at the heart of the ledger. Compiled
+ * once with stand-ins for its values (compiled-once.ts): use them as values only.
+ */
 export function reserveStatement(
   handle: DbHandle,
   request: Pick<ReserveRequest, 'tokenId' | 'tokens' | 'now'>,
@@ -160,8 +200,11 @@ export interface SettleResult {
 export async function settleOnToken(handle: DbHandle, request: SettleRequest): Promise<SettleResult> {
   const charged = request.usage ? Math.max(0, Math.trunc(Number(request.usage.TotalTokensUsed ?? 0))) : 0;
   return inTransaction(handle, async (trx) => {
-    const released =
-      request.reservationId === null ? 0 : await deleteReservationReturningTokens(trx, request.reservationId);
+    const hold =
+      request.reservationId === null
+        ? undefined
+        : await deleteReservationReturning(trx, request.reservationId);
+    const released = hold?.tokens ?? 0;
     // A hold that is gone although this call still had it was swept; if the sweeper charged it as
     // presumed usage, the real usage replaces that row instead of being charged a second time.
     const presumed =
@@ -176,9 +219,10 @@ export async function settleOnToken(handle: DbHandle, request: SettleRequest): P
           LoggedAt: request.now,
         })
       : null;
-    const after = await applyCharge(
+    const after = await chargeInWindow(
       trx,
       request.tokenId,
+      hold?.windowEnd ?? null,
       released,
       charged - (presumed ?? 0),
       usageId !== null && presumed === undefined,
@@ -290,6 +334,8 @@ interface TakenReservation {
   requestId: string;
   tokens: number;
   dispatchedAt: string | null;
+  /** Set when its key's budget window was reset while it was open: it settles into that window. */
+  windowEnd: string | null;
 }
 
 /** Deletes a hold and returns all it was, or undefined when it is gone: the row count is the race guard. */
@@ -304,6 +350,7 @@ async function takeReservation(
     'RequestID',
     'ReservedTokens',
     'DispatchedAt',
+    'BudgetWindowEnd',
   ]);
   return (
     row && {
@@ -312,6 +359,7 @@ async function takeReservation(
       requestId: row.RequestID,
       tokens: toNum(row.ReservedTokens),
       dispatchedAt: toIso(row.DispatchedAt),
+      windowEnd: toIso(row.BudgetWindowEnd),
     }
   );
 }
@@ -333,7 +381,7 @@ async function chargePresumed(
     Outcome: 'presumed',
     LoggedAt: now,
   });
-  const after = await applyCharge(trx, hold.tokenId, hold.tokens, hold.tokens, true, now);
+  const after = await chargeInWindow(trx, hold.tokenId, hold.windowEnd, hold.tokens, hold.tokens, true, now);
   return {
     tokenId: hold.tokenId,
     companyId: hold.companyId,
@@ -348,14 +396,42 @@ async function chargePresumed(
 async function deleteReservationReturning(
   handle: DbHandle,
   reservationId: number,
-): Promise<{ tokenId: number; tokens: number } | undefined> {
+): Promise<{ tokenId: number; tokens: number; windowEnd: string | null } | undefined> {
   const del = handle.db.deleteFrom('TokenReservations').where('ReservationID', '=', reservationId);
-  const row = await firstReturned(handle, 'TokenReservations', del, 'deleted', ['TokenID', 'ReservedTokens']);
-  return row && { tokenId: toNum(row.TokenID), tokens: toNum(row.ReservedTokens) };
+  const row = await firstReturned(handle, 'TokenReservations', del, 'deleted', [
+    'TokenID',
+    'ReservedTokens',
+    'BudgetWindowEnd',
+  ]);
+  return (
+    row && {
+      tokenId: toNum(row.TokenID),
+      tokens: toNum(row.ReservedTokens),
+      windowEnd: toIso(row.BudgetWindowEnd),
+    }
+  );
 }
 
-async function deleteReservationReturningTokens(handle: DbHandle, reservationId: number): Promise<number> {
-  return (await deleteReservationReturning(handle, reservationId))?.tokens ?? 0;
+/**
+ * The budget-window rule: a hold that was open when its key's window was reset (windowEnd set)
+ * was counted in that closed window, so its charge goes there, and only its release touches the
+ * key's current figures; any other charge goes to the current window, as without a period.
+ */
+async function chargeInWindow(
+  handle: DbHandle,
+  tokenId: number,
+  windowEnd: string | null,
+  released: number,
+  charged: number,
+  countRequest: boolean,
+  now: Date,
+) {
+  const intoClosed =
+    windowEnd !== null &&
+    (await chargeClosedWindow(handle, { tokenId, windowEnd, tokens: charged, countRequest }));
+  return intoClosed
+    ? applyCharge(handle, tokenId, released, 0, false, now)
+    : applyCharge(handle, tokenId, released, charged, countRequest, now);
 }
 
 async function applyCharge(
@@ -366,29 +442,16 @@ async function applyCharge(
   countRequest: boolean,
   now: Date,
 ) {
-  const db = handle.db;
-  const limit = db
-    .selectFrom('TokenMaster as t')
-    .select('t.TotalTokenLimit')
-    .where('t.TokenID', '=', tokenId);
-  const update = db
-    .updateTable('TokenUsageSummary')
-    .set({
-      ReservedTokens: sql`${sql.ref('ReservedTokens')} - ${released}`,
-      TotalUsedTokens: sql`${sql.ref('TotalUsedTokens')} + ${charged}`,
-      TotalRemainingTokens: sql`${limit} - (${sql.ref('TotalUsedTokens')} + ${charged})`,
-      RequestCount: sql`${sql.ref('RequestCount')} + ${countRequest ? 1 : 0}`,
-      ...(charged > 0 || countRequest ? { LastUsedAt: now } : {}),
-      LastUpdated: now,
-    })
-    .where('TokenID', '=', tokenId);
-  const row = await firstReturned(handle, 'TokenUsageSummary', update, 'inserted', [
-    'TotalUsedTokens',
-    'ReservedTokens',
-    'Threshold',
-    'ThresholdWarnedAt',
-    'TotalRemainingTokens',
-  ]);
+  const { rows } = await chargeCompiled(handle, {
+    tokenId,
+    released,
+    charged,
+    requests: countRequest ? 1 : 0,
+    // Undefined leaves LastUsedAt alone: a second compiled shape, not a parameter.
+    lastUsedAt: charged > 0 || countRequest ? now : undefined,
+    now,
+  });
+  const row = rows[0];
   if (!row) throw new Error(`token ${tokenId} has no usage summary row`);
   const usedTokens = toNum(row.TotalUsedTokens);
   return {
@@ -399,6 +462,45 @@ async function applyCharge(
     thresholdWarnedAt: toIso(row.ThresholdWarnedAt),
   };
 }
+
+/** The running totals' UPDATE of every charge and release, compiled once (compiled-once.ts). */
+const chargeCompiled = compiledOnce(
+  (
+    handle,
+    v: {
+      tokenId: number;
+      released: number;
+      charged: number;
+      requests: number;
+      lastUsedAt?: Date | undefined;
+      now: Date;
+    },
+  ) => {
+    const db = handle.db;
+    const limit = db
+      .selectFrom('TokenMaster as t')
+      .select('t.TotalTokenLimit')
+      .where('t.TokenID', '=', v.tokenId);
+    const update = db
+      .updateTable('TokenUsageSummary')
+      .set({
+        ReservedTokens: sql`${sql.ref('ReservedTokens')} - ${v.released}`,
+        TotalUsedTokens: sql`${sql.ref('TotalUsedTokens')} + ${v.charged}`,
+        TotalRemainingTokens: sql`${limit} - (${sql.ref('TotalUsedTokens')} + ${v.charged})`,
+        RequestCount: sql`${sql.ref('RequestCount')} + ${v.requests}`,
+        ...(v.lastUsedAt === undefined ? {} : { LastUsedAt: v.lastUsedAt }),
+        LastUpdated: v.now,
+      })
+      .where('TokenID', '=', v.tokenId);
+    return returningColumns(handle, 'TokenUsageSummary', update, 'inserted', [
+      'TotalUsedTokens',
+      'ReservedTokens',
+      'Threshold',
+      'ThresholdWarnedAt',
+      'TotalRemainingTokens',
+    ]);
+  },
+);
 
 /** Marks the below-threshold warning as given; true for exactly one caller. */
 export async function claimThresholdWarning(handle: DbHandle, tokenId: number, now: Date): Promise<boolean> {
@@ -484,7 +586,8 @@ export interface LedgerViolation {
 
 /**
  * The four ledger invariants, checked straight against the tables: used <= limit,
- * used = Σ usage rows, remaining = limit - used, reserved = Σ open reservations.
+ * used = Σ usage rows (of the current budget window, on a key with a period), remaining = limit - used,
+ * reserved = Σ open reservations.
  */
 export async function findLedgerViolations(handle: DbHandle): Promise<LedgerViolation[]> {
   const db = handle.db;
@@ -503,12 +606,31 @@ export async function findLedgerViolations(handle: DbHandle): Promise<LedgerViol
           .select(sql<string | number | null>`cast(sum(${sql.ref('u.TotalTokensUsed')}) as bigint)`.as('n'))
           .whereRef('u.TokenID', '=', 's.TokenID')
           .as('LoggedTokens'),
+      // Usage rows past their retention live on, folded, in the archive.
+      (eb) =>
+        eb
+          .selectFrom('TokenUsageArchive as a')
+          .select(sql<string | number | null>`cast(sum(${sql.ref('a.TotalTokensUsed')}) as bigint)`.as('n'))
+          .whereRef('a.TokenID', '=', 's.TokenID')
+          .as('ArchivedTokens'),
       (eb) =>
         eb
           .selectFrom('TokenReservations as r')
           .select(sql<string | number | null>`cast(sum(${sql.ref('r.ReservedTokens')}) as bigint)`.as('n'))
           .whereRef('r.TokenID', '=', 's.TokenID')
           .as('OpenReservations'),
+      // Budget windows: what closed windows were charged (less what rotations carried into them).
+      (eb) =>
+        eb
+          .selectFrom('TokenBudgetWindows as w')
+          .select(
+            sql<
+              string | number | null
+            >`cast(sum(${sql.ref('w.TokensUsed')} - ${sql.ref('w.CarriedTokens')}) as bigint)`.as('n'),
+          )
+          .whereRef('w.TokenID', '=', 's.TokenID')
+          .as('ClosedWindowTokens'),
+      's.CarriedTokens',
     ])
     .orderBy('s.TokenID')
     .execute();
@@ -516,7 +638,10 @@ export async function findLedgerViolations(handle: DbHandle): Promise<LedgerViol
   for (const r of rows) {
     const limit = toNum(r.TotalTokenLimit);
     const used = toNum(r.TotalUsedTokens);
-    const logged = toNum(r.LoggedTokens);
+    // A key with a budget period: the usage rows of its closed windows are not in `used`, and
+    // what a rotation carried into its window has no usage row on this key.
+    const logged =
+      toNum(r.LoggedTokens) + toNum(r.ArchivedTokens) - toNum(r.ClosedWindowTokens) + toNum(r.CarriedTokens);
     const open = toNum(r.OpenReservations);
     const add = (rule: string, detail: string) => violations.push({ tokenId: r.TokenID, rule, detail });
     if (used > limit) add('used <= limit', `used ${used} > limit ${limit}`);

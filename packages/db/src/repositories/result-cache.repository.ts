@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { DbHandle } from '../db-handle.ts';
 import type { ResultCacheRow } from '../schema/result-cache.table.ts';
+import { compiledOnce } from './compiled-once.ts';
 import { clip, paged, toIso, toNum } from './row-values.ts';
 import { isUniqueViolation } from './unique-violation.ts';
 
@@ -33,15 +34,19 @@ export async function findCachedResult(
   fileSha256: string,
   now: Date,
 ): Promise<CachedResult | undefined> {
-  const row = await handle.db
-    .selectFrom('ResultCache')
-    .selectAll()
-    .where('CompanyID', '=', companyId)
-    .where('FileSha256', '=', fileSha256)
-    .where('ExpiresAt', '>', now)
-    .executeTakeFirst();
+  const row = (await findCompiled(handle, { companyId, fileSha256, now })).rows[0];
   return row && toCached(row);
 }
+
+/** Every uncached request's first statement: compiled once (compiled-once.ts). */
+const findCompiled = compiledOnce((handle, v: { companyId: string; fileSha256: string; now: Date }) =>
+  handle.db
+    .selectFrom('ResultCache')
+    .selectAll()
+    .where('CompanyID', '=', v.companyId)
+    .where('FileSha256', '=', v.fileSha256)
+    .where('ExpiresAt', '>', v.now),
+);
 
 export interface StoreCachedResult {
   companyId: string;
@@ -67,41 +72,12 @@ export async function storeCachedResult(handle: DbHandle, entry: StoreCachedResu
     ExpiresAt: entry.expiresAt,
   };
   try {
-    const inserted = await db
-      .insertInto('ResultCache')
-      .columns([
-        'CompanyID',
-        'FileSha256',
-        'ResultJson',
-        'ResultBytes',
-        'RequestID',
-        'CreatedAt',
-        'ExpiresAt',
-      ])
-      .expression(
-        db
-          .selectNoFrom([
-            sql<string>`${entry.companyId}`.as('CompanyID'),
-            sql<string>`${entry.fileSha256}`.as('FileSha256'),
-            sql<string>`${values.ResultJson}`.as('ResultJson'),
-            sql<number>`${values.ResultBytes}`.as('ResultBytes'),
-            sql<string | null>`${values.RequestID}`.as('RequestID'),
-            sql<Date>`${entry.now}`.as('CreatedAt'),
-            sql<Date>`${entry.expiresAt}`.as('ExpiresAt'),
-          ])
-          .where(({ not, exists, selectFrom }) =>
-            not(
-              exists(
-                selectFrom('ResultCache as c')
-                  .select('c.CacheID')
-                  .where('c.CompanyID', '=', entry.companyId)
-                  .where('c.FileSha256', '=', entry.fileSha256),
-              ),
-            ),
-          ),
-      )
-      .executeTakeFirst();
-    if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 1) return true;
+    const inserted = await storeCompiled(handle, {
+      companyId: entry.companyId,
+      fileSha256: entry.fileSha256,
+      ...values,
+    });
+    if (Number(inserted.numAffectedRows ?? 0) === 1) return true;
   } catch (error) {
     // Another writer inserted between the check and the insert: its row is as good.
     if (!isUniqueViolation(error)) throw error;
@@ -116,6 +92,55 @@ export async function storeCachedResult(handle: DbHandle, entry: StoreCachedResu
     .executeTakeFirst();
   return Number(replaced.numUpdatedRows) === 1;
 }
+
+/** storeCachedResult's insert-if-missing, once per uncached success: compiled once (compiled-once.ts). */
+const storeCompiled = compiledOnce(
+  (
+    handle,
+    v: {
+      companyId: string;
+      fileSha256: string;
+      ResultJson: string;
+      ResultBytes: number;
+      RequestID: string | null;
+      CreatedAt: Date;
+      ExpiresAt: Date;
+    },
+  ) =>
+    handle.db
+      .insertInto('ResultCache')
+      .columns([
+        'CompanyID',
+        'FileSha256',
+        'ResultJson',
+        'ResultBytes',
+        'RequestID',
+        'CreatedAt',
+        'ExpiresAt',
+      ])
+      .expression(
+        handle.db
+          .selectNoFrom([
+            sql<string>`${v.companyId}`.as('CompanyID'),
+            sql<string>`${v.fileSha256}`.as('FileSha256'),
+            sql<string>`${v.ResultJson}`.as('ResultJson'),
+            sql<number>`${v.ResultBytes}`.as('ResultBytes'),
+            sql<string | null>`${v.RequestID}`.as('RequestID'),
+            sql<Date>`${v.CreatedAt}`.as('CreatedAt'),
+            sql<Date>`${v.ExpiresAt}`.as('ExpiresAt'),
+          ])
+          .where(({ not, exists, selectFrom }) =>
+            not(
+              exists(
+                selectFrom('ResultCache as c')
+                  .select('c.CacheID')
+                  .where('c.CompanyID', '=', v.companyId)
+                  .where('c.FileSha256', '=', v.fileSha256),
+              ),
+            ),
+          ),
+      ),
+);
 
 /** Deletes one company's cached results, or all of them. Returns how many went. */
 export async function deleteCachedResults(handle: DbHandle, companyId?: string): Promise<number> {

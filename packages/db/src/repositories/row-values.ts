@@ -1,5 +1,6 @@
 import {
   type AliasedRawBuilder,
+  type Compilable,
   type InsertObject,
   type Selectable,
   type SelectQueryBuilder,
@@ -81,9 +82,35 @@ export async function firstReturned<
   side: 'inserted' | 'deleted',
   columns: readonly C[],
 ): Promise<Pick<Selectable<Database[T]>, C> | undefined> {
-  const withColumns =
-    handle.kind === 'mssql' ? query.output(outputColumns(side, columns)) : query.returning([...columns]);
-  return withColumns.executeTakeFirst();
+  return returningColumns(handle, _table, query, side, columns).executeTakeFirst();
+}
+
+/** firstReturned's statement, not run: for a statement compiled once (compiled-once.ts). */
+export function returningColumns<
+  T extends keyof Database & string,
+  C extends keyof Selectable<Database[T]> & string,
+>(
+  handle: DbHandle,
+  _table: T,
+  // biome-ignore lint/suspicious/noExplicitAny: any insert/update/delete builder on `_table`
+  query: any,
+  side: 'inserted' | 'deleted',
+  columns: readonly C[],
+): Compilable<Pick<Selectable<Database[T]>, C>> & {
+  executeTakeFirst(): Promise<Pick<Selectable<Database[T]>, C> | undefined>;
+} {
+  return handle.kind === 'mssql' ? query.output(outputColumns(side, columns)) : query.returning([...columns]);
+}
+
+/** The identity an INSERT … OUTPUT/RETURNING gave back; an id that is not a number stops here, not as NaN in the next statement. */
+export function returnedId(
+  row: Record<string, unknown> | undefined,
+  table: string,
+  idColumn: string,
+): number {
+  const id = Number(row?.[idColumn]);
+  if (!Number.isSafeInteger(id)) throw new Error(`INSERT INTO ${table} returned no ${idColumn}`);
+  return id;
 }
 
 /** Inserts one row and returns its identity: OUTPUT on SQL Server, RETURNING on SQLite. */
@@ -96,10 +123,7 @@ export async function insertReturningId<T extends keyof Database & string>(
   const row = await firstReturned(handle, table, handle.db.insertInto(table).values(values), 'inserted', [
     idColumn,
   ]);
-  const id = Number(row?.[idColumn]);
-  // An id that is not a number must stop here, not flow into the next statement as NaN.
-  if (!Number.isSafeInteger(id)) throw new Error(`INSERT INTO ${table} returned no ${idColumn}`);
-  return id;
+  return returnedId(row, table, idColumn);
 }
 
 /** Splits rows so one INSERT stays under SQL Server's 2,100 parameters. */

@@ -17,6 +17,13 @@ export interface TokenInfo {
   retiresAt: string | null;
   cooldownUntil: string | null;
   rotatedFromTokenId: number | null;
+  /** none | daily | weekly | monthly: when TotalTokenLimit starts over (migration 0006). */
+  budgetPeriod: string;
+  /** The IANA time zone whose midnight starts a budget window. */
+  budgetTimeZone: string;
+  /** When the provider was last asked about the key, and what it said (migration 0008). */
+  lastVerifiedAt: string | null;
+  lastVerifyResult: string | null;
   deletedAt: string | null;
   createdAt: string;
   updatedAt: string | null;
@@ -35,6 +42,10 @@ const INFO_COLUMNS = [
   'RetiresAt',
   'CooldownUntil',
   'RotatedFromTokenID',
+  'BudgetPeriod',
+  'BudgetTimeZone',
+  'LastVerifiedAt',
+  'LastVerifyResult',
   'DeletedAt',
   'CreatedAt',
   'UpdatedAt',
@@ -56,6 +67,11 @@ export function toTokenInfo(row: InfoRow): TokenInfo {
     retiresAt: toIso(row.RetiresAt),
     cooldownUntil: toIso(row.CooldownUntil),
     rotatedFromTokenId: row.RotatedFromTokenID,
+    // An upgraded old TokenMaster row written by hand may hold NULL despite the default.
+    budgetPeriod: row.BudgetPeriod ?? 'none',
+    budgetTimeZone: row.BudgetTimeZone ?? 'UTC',
+    lastVerifiedAt: toIso(row.LastVerifiedAt),
+    lastVerifyResult: row.LastVerifyResult,
     deletedAt: toIso(row.DeletedAt),
     createdAt: toIso(row.CreatedAt),
     updatedAt: toIso(row.UpdatedAt),
@@ -158,4 +174,19 @@ export async function companyTokenStatuses(handle: DbHandle, companyId: string):
     .where('DeletedAt', 'is', null)
     .execute();
   return rows.map((r) => r.Status).sort();
+}
+
+/** Records what the provider said about a key (clipped to the column); false when no such token. */
+export async function recordKeyCheck(
+  handle: DbHandle,
+  tokenId: number,
+  at: Date,
+  result: string,
+): Promise<boolean> {
+  const res = await handle.db
+    .updateTable('TokenMaster')
+    .set({ LastVerifiedAt: at, LastVerifyResult: clip(result, 400) })
+    .where('TokenID', '=', tokenId)
+    .executeTakeFirst();
+  return Number(res.numUpdatedRows) === 1;
 }

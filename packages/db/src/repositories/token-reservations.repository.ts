@@ -1,7 +1,8 @@
 import { sql } from 'kysely';
 import type { DbHandle } from '../db-handle.ts';
 import type { NewTokenReservationRow } from '../schema/token-reservations.table.ts';
-import { clip, firstReturned, insertReturningId, toIso, toNum } from './row-values.ts';
+import { compiledOnce } from './compiled-once.ts';
+import { clip, firstReturned, returnedId, returningColumns, toIso, toNum } from './row-values.ts';
 
 export interface Reservation {
   reservationId: number;
@@ -17,12 +18,24 @@ export interface Reservation {
 }
 
 export async function insertReservation(handle: DbHandle, row: NewTokenReservationRow): Promise<number> {
-  return insertReturningId(handle, 'TokenReservations', 'ReservationID', {
+  const result = await insertReservationStatement(handle, {
     ...row,
     InstanceID: clip(row.InstanceID, 100),
     CreatedAt: row.CreatedAt ?? new Date(),
   });
+  return returnedId(result.rows[0], 'TokenReservations', 'ReservationID');
 }
+
+/** One per request on the hot path: compiled once (compiled-once.ts). */
+const insertReservationStatement = compiledOnce((handle, row: NewTokenReservationRow) =>
+  returningColumns(
+    handle,
+    'TokenReservations',
+    handle.db.insertInto('TokenReservations').values(row),
+    'inserted',
+    ['ReservationID'],
+  ),
+);
 
 /** Deletes a reservation; returns how many tokens it held (0 if it was already gone). One statement: its row count is the race guard. */
 export async function deleteReservation(handle: DbHandle, reservationId: number): Promise<number> {

@@ -1,7 +1,8 @@
 import { type RawBuilder, sql } from 'kysely';
 import type { DbHandle } from '../db-handle.ts';
 import type { NewTokenUsageLogRow, TokenUsageLogRow } from '../schema/token-usage-logs.table.ts';
-import { clip, insertReturningId, type Page, paged, toIso, toNum } from './row-values.ts';
+import { compiledOnce } from './compiled-once.ts';
+import { clip, type Page, paged, returnedId, returningColumns, toIso, toNum } from './row-values.ts';
 
 export interface UsageLog {
   usageId: number;
@@ -62,7 +63,7 @@ export async function insertUsageLog(handle: DbHandle, row: NewTokenUsageLogRow)
   // Every counted column is written, never left to a default: an upgraded old table has them
   // without one, and a NULL RequestCount made vw_UsageSummary count one request for three.
   const counted = Object.fromEntries(COUNTED_COLUMNS.map((c) => [c, row[c] ?? 0]));
-  return insertReturningId(handle, 'TokenUsageLogs', 'UsageID', {
+  const result = await insertUsageStatement(handle, {
     ...row,
     ...counted,
     RequestCount: row.RequestCount ?? 1,
@@ -74,7 +75,15 @@ export async function insertUsageLog(handle: DbHandle, row: NewTokenUsageLogRow)
     Outcome: clip(row.Outcome, 32),
     LoggedAt: row.LoggedAt ?? new Date(),
   });
+  return returnedId(result.rows[0], 'TokenUsageLogs', 'UsageID');
 }
+
+/** One per settled call on the hot path: compiled once (compiled-once.ts). */
+const insertUsageStatement = compiledOnce((handle, row: NewTokenUsageLogRow) =>
+  returningColumns(handle, 'TokenUsageLogs', handle.db.insertInto('TokenUsageLogs').values(row), 'inserted', [
+    'UsageID',
+  ]),
+);
 
 const COUNTED_COLUMNS = [
   'InputTokens',

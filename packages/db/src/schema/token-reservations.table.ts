@@ -17,6 +17,11 @@ export interface TokenReservationsTable {
    * full as presumed usage (the provider may have billed the call); without it, released.
    */
   DispatchedAt: NullableDateTimeColumn;
+  /**
+   * Set when its key's budget window was reset while this hold was open (migration 0006): the end
+   * of the window it was counted in. It settles into that closed window, never the new one.
+   */
+  BudgetWindowEnd: NullableDateTimeColumn;
 }
 
 export type TokenReservationRow = Selectable<TokenReservationsTable>;

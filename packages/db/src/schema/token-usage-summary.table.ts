@@ -15,6 +15,14 @@ export interface TokenUsageSummaryTable {
   /** When the below-threshold WARNING was logged, so it is logged once. */
   ThresholdWarnedAt: NullableDateTimeColumn;
   LastUpdated: DateTimeColumn;
+  /**
+   * The current budget window (migration 0006), null on a key without a budget period: the
+   * figures above are this window's. The reset is one conditional UPDATE on NextResetAt.
+   */
+  WindowStartedAt: NullableDateTimeColumn;
+  NextResetAt: NullableDateTimeColumn;
+  /** The part of TotalUsedTokens a rotation carried from the previous key (no usage rows here). */
+  CarriedTokens: Defaulted<number>;
 }
 
 export type TokenUsageSummaryRow = Selectable<TokenUsageSummaryTable>;

@@ -13,6 +13,8 @@ import { openDatabase } from '../open-database.ts';
 import type { Database } from '../schema/database.ts';
 import { TOKEN_TABLES, VIEW_NAMES } from '../schema/database.ts';
 
+export { countingSqliteHandle, type StatementTally, tallyOf } from './statement-log.ts';
+
 /** A migrated database for one test file, and how to get rid of it. */
 export interface TestDatabase extends OpenDatabase {
   /** Empties every table (the checklist's reset), keeping the schema. */

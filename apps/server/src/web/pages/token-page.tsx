@@ -1,5 +1,5 @@
 /** @jsxRuntime automatic @jsxImportSource hono/jsx */
-import type { AuditRow, TokenRow } from '../caller.ts';
+import type { AuditRow, BudgetWindowRow, TokenRow } from '../caller.ts';
 import { Alert, Notice } from '../components/messages.tsx';
 import { QuotaBar } from '../components/quota-bar.tsx';
 import { type DayTotal, UsageChart } from '../components/usage-chart.tsx';
@@ -13,6 +13,8 @@ export interface TokenPageProps {
   replacedBy?: number | undefined;
   days: readonly DayTotal[];
   audit: readonly AuditRow[];
+  /** Closed budget windows, newest first (none without a budget period). */
+  windows?: readonly BudgetWindowRow[] | undefined;
   now: number;
   notice?: string | undefined;
   error?: string | undefined;
@@ -30,7 +32,66 @@ function Reason({ id }: { id: string }) {
 }
 
 /** One key: its figures, its usage, its history, and every change an operator may make. */
-export function TokenPage({ token: t, replacedBy, days, audit, now, notice, error }: TokenPageProps) {
+const PERIODS = ['none', 'daily', 'weekly', 'monthly'] as const;
+const PER: Record<string, string> = { daily: 'day', weekly: 'week', monthly: 'month' };
+
+/** What the budget period means for this key, in words. */
+function budgetText(t: TokenRow, now: number): string {
+  if (!t.window || t.budgetPeriod === 'none') return 'none: the limit never starts over';
+  return `${t.budgetPeriod} (${t.budgetTimeZone}); this window since ${utc(t.window.startedAt)}, starts over ${utc(t.window.nextResetAt)} (${relative(t.window.nextResetAt, now)})`;
+}
+
+function BudgetWindows({ rows }: { rows: readonly BudgetWindowRow[] }) {
+  if (rows.length === 0) return <p class="muted">No closed windows yet.</p>;
+  return (
+    <table>
+      <thead>
+        <tr>
+          <th scope="col">From</th>
+          <th scope="col">To</th>
+          <th scope="col">Used</th>
+          <th scope="col">Limit</th>
+          <th scope="col">Requests</th>
+          <th scope="col">Carried by rotation</th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((w) => (
+          <tr>
+            <td>{utc(w.windowStart)}</td>
+            <td>{utc(w.windowEnd)}</td>
+            <td>{int(w.tokensUsed)}</td>
+            <td>{int(w.tokenLimit)}</td>
+            <td>{int(w.requestCount)}</td>
+            <td>{int(w.carriedTokens)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/** What Gemini last said about the key (at add, rotate or a check). */
+function LastCheck({ token }: { token: TokenRow }) {
+  if (!token.lastVerifiedAt || !token.lastVerifyResult) return <span class="muted">never</span>;
+  const [state, ...rest] = token.lastVerifyResult.split(' ');
+  return (
+    <span>
+      <strong>{state}</strong> {rest.join(' ')} at <time>{token.lastVerifiedAt}</time>
+    </span>
+  );
+}
+
+export function TokenPage({
+  token: t,
+  replacedBy,
+  days,
+  audit,
+  windows,
+  now,
+  notice,
+  error,
+}: TokenPageProps) {
   const base = `/ui/keys/${t.tokenId}`;
   const enabled = t.status === 'Active';
   return (
@@ -63,7 +124,11 @@ export function TokenPage({ token: t, replacedBy, days, audit, now, notice, erro
               {t.companyName ? ` · ${t.companyName}` : ''}
             </dd>
             <dt>Limit</dt>
-            <dd>{int(t.totalTokenLimit)} tokens</dd>
+            <dd>
+              {int(t.totalTokenLimit)} tokens{t.window ? ` per ${PER[t.budgetPeriod] ?? t.budgetPeriod}` : ''}
+            </dd>
+            <dt>Budget period</dt>
+            <dd>{budgetText(t, now)}</dd>
             <dt>Threshold</dt>
             <dd>{int(t.usage?.threshold)} tokens</dd>
             <dt>Expires</dt>
@@ -127,6 +192,28 @@ export function TokenPage({ token: t, replacedBy, days, audit, now, notice, erro
           <button type="submit">Save limit</button>
         </form>
 
+        <form class="card" method="post" action={`${base}/budget`} aria-labelledby="budget-h">
+          <h3 id="budget-h">Budget period</h3>
+          <p class="muted">
+            The limit starts over at midnight in the time zone: every day, every Monday or on the 1st.
+            Requests in flight at the reset are charged to the window they started in.
+          </p>
+          <label for="period">Period</label>
+          <select id="period" name="period">
+            {PERIODS.map((p) => (
+              <option value={p} selected={t.budgetPeriod === p}>
+                {p}
+              </option>
+            ))}
+          </select>
+          <label for="time-zone">
+            Time zone <span class="hint">(IANA, e.g. Europe/Berlin)</span>
+          </label>
+          <input id="time-zone" name="timeZone" type="text" maxlength={64} value={t.budgetTimeZone} />
+          <Reason id="budget-reason" />
+          <button type="submit">Save budget period</button>
+        </form>
+
         <form class="card" method="post" action={`${base}/expiry`} aria-labelledby="expiry-h">
           <h3 id="expiry-h">Expiry</h3>
           <label for="expires-at">
@@ -176,10 +263,32 @@ export function TokenPage({ token: t, replacedBy, days, audit, now, notice, erro
             New key's limit <span class="hint">(empty: what this key has left)</span>
           </label>
           <input id="new-limit" name="totalTokenLimit" type="number" min="0" max="2000000000" step="1" />
+          <label>
+            <input type="checkbox" name="force" value="1" /> Rotate in even if Gemini rejects the new key or
+            cannot be asked (recorded in the audit trail)
+          </label>
           <Reason id="rotate-reason" />
           <button type="submit">Rotate key</button>
         </form>
+
+        <form class="card" method="post" action={`${base}/verify`} aria-labelledby="verify-h">
+          <h3 id="verify-h">Check with Gemini</h3>
+          <p class="muted">A free countTokens call with this key: is it valid, revoked, or out of quota?</p>
+          <p>
+            Last checked with Gemini: <LastCheck token={t} />
+          </p>
+          <button type="submit" class="secondary">
+            Check now
+          </button>
+        </form>
       </div>
+
+      {t.window || (windows && windows.length > 0) ? (
+        <>
+          <h2 id="budget-windows">Closed budget windows</h2>
+          <BudgetWindows rows={windows ?? []} />
+        </>
+      ) : null}
 
       <h2 id="history">History</h2>
       <AuditTable rows={audit} />

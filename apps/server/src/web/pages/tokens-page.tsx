@@ -93,6 +93,11 @@ function KeyTable({
                     held={t.usage?.reserved ?? 0}
                     threshold={t.usage?.threshold}
                   />
+                  {t.window ? (
+                    <div class="muted">
+                      {t.budgetPeriod} budget, starts over {relative(t.window.nextResetAt, now)}
+                    </div>
+                  ) : null}
                 </td>
                 <td data-label="Expires">
                   {t.expiresAt ? (

@@ -26,6 +26,7 @@ export const extract = extractionProcedure
     const header = idempotencyHeaderOrThrow(ctx.idempotencyKey);
     return runExtraction(ctx.deps, ctx.auth, {
       requestId: ctx.requestId,
+      ...(ctx.clientRequestId === undefined ? {} : { clientRequestId: ctx.clientRequestId }),
       receivedAt: ctx.receivedAt,
       ...fields,
       ...(header === undefined ? {} : { idempotencyKey: header }),

@@ -12,6 +12,10 @@ export const addTokenInput = z.object({
   totalTokenLimit: TokenCount.optional(),
   threshold: TokenCount.optional(),
   expiresAt: IsoDateTime.nullable().optional(),
+  force: z
+    .boolean()
+    .optional()
+    .describe('Admit the key even when Gemini rejects it or cannot be asked (audited)'),
   reason: Reason,
 });
 
@@ -23,7 +27,13 @@ export const addToken = adminProcedure
       summary: 'Register a key for a company',
       tag: 'tokens',
       auth: 'admin',
-      errors: ['INVALID_INPUT', 'DUPLICATE_KEY', 'MASTER_KEY_REQUIRED'],
+      errors: [
+        'INVALID_INPUT',
+        'DUPLICATE_KEY',
+        'MASTER_KEY_REQUIRED',
+        'KEY_REJECTED_BY_PROVIDER',
+        'PROVIDER_UNREACHABLE',
+      ],
     }),
   )
   .input(addTokenInput)
@@ -36,5 +46,6 @@ export const addToken = adminProcedure
       ...(input.totalTokenLimit === undefined ? {} : { totalTokenLimit: input.totalTokenLimit }),
       ...(input.threshold === undefined ? {} : { threshold: input.threshold }),
       expiresAt: input.expiresAt ? new Date(input.expiresAt) : null,
+      ...(input.force ? { force: true } : {}),
     }),
   );

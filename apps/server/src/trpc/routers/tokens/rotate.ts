@@ -10,6 +10,10 @@ export const rotateTokenInput = z.object({
   newApiKey: z.string().min(1).max(1000),
   graceSeconds: TokenCount.max(2_592_000).optional(),
   totalTokenLimit: TokenCount.optional(),
+  force: z
+    .boolean()
+    .optional()
+    .describe('Admit the key even when Gemini rejects it or cannot be asked (audited)'),
   reason: Reason,
 });
 
@@ -21,7 +25,14 @@ export const rotateToken = adminProcedure
       summary: 'Replace a key with a grace period',
       tag: 'tokens',
       auth: 'admin',
-      errors: ['TOKEN_NOT_FOUND', 'INVALID_INPUT', 'DUPLICATE_KEY', 'MASTER_KEY_REQUIRED'],
+      errors: [
+        'TOKEN_NOT_FOUND',
+        'INVALID_INPUT',
+        'DUPLICATE_KEY',
+        'MASTER_KEY_REQUIRED',
+        'KEY_REJECTED_BY_PROVIDER',
+        'PROVIDER_UNREACHABLE',
+      ],
     }),
   )
   .input(rotateTokenInput)
@@ -32,5 +43,6 @@ export const rotateToken = adminProcedure
       newApiKey: input.newApiKey,
       ...(input.graceSeconds === undefined ? {} : { graceSeconds: input.graceSeconds }),
       ...(input.totalTokenLimit === undefined ? {} : { totalTokenLimit: input.totalTokenLimit }),
+      ...(input.force ? { force: true } : {}),
     }),
   );

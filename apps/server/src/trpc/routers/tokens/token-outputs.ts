@@ -20,6 +20,15 @@ export const TokenViewSchema = shapeOf<TokenView>()(
       retiresAt: Instant.nullable().describe('When a rotated-out key stops serving'),
       cooldownUntil: Instant.nullable(),
       rotatedFromTokenId: RowIdOut.nullable(),
+      budgetPeriod: z.string().describe('none, daily, weekly or monthly: when totalTokenLimit starts over'),
+      budgetTimeZone: z.string().describe('IANA time zone whose midnight starts a budget window'),
+      lastVerifiedAt: Instant.nullable().describe('When Gemini was last asked about the key'),
+      lastVerifyResult: z
+        .string()
+        .nullable()
+        .describe(
+          'What it said: `state code: reason` (ok OK, rejected API_KEY_INVALID: …, quota …, unreachable …)',
+        ),
       deletedAt: Instant.nullable(),
       createdAt: Instant,
       updatedAt: Instant.nullable(),
@@ -38,6 +47,14 @@ export const TokenViewSchema = shapeOf<TokenView>()(
         .string()
         .nullable()
         .describe(`One of ${TOKEN_HEALTH.join(', ')}; null for a removed key`),
+      window: z
+        .object({
+          startedAt: Instant,
+          nextResetAt: Instant.describe('When the usage figures start over at 0'),
+          carriedTokens: CountOut.describe('Part of used carried from the key this one was rotated from'),
+        })
+        .nullable()
+        .describe('The current budget window (usage is this window); null without a budget period'),
       warnings: z
         .array(z.string())
         .optional()
