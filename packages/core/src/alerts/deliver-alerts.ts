@@ -9,6 +9,7 @@ import {
 } from '@invoicegw/db';
 import type { CoreDeps } from '../core-deps.ts';
 import { isDomainError } from '../errors/domain-error.ts';
+import { type PeriodicJob, startPeriodicJob } from '../periodic-job.ts';
 import { checkAlertTarget, type Lookup } from './address-guard.ts';
 import { checkExpiringKeys } from './expiring-keys.ts';
 import { postAlert } from './post-alert.ts';
@@ -196,7 +197,7 @@ export function startAlertDispatcher(
   deps: DispatchDeps,
   options: AlertDispatchOptions,
   intervalMs: number,
-): { ready: Promise<unknown>; stop(): Promise<void> } {
+): PeriodicJob<unknown> {
   let lastExpiryCheck = Number.NEGATIVE_INFINITY;
   const once = async () => {
     if (options.expiryWarnDays > 0 && deps.now().getTime() - lastExpiryCheck >= 60_000) {
@@ -205,21 +206,9 @@ export function startAlertDispatcher(
     }
     await deliverDueAlerts(deps, options);
   };
-  let running: Promise<unknown> = Promise.resolve();
-  const run = () => {
-    running = once().catch((error: unknown) => {
-      deps.logger.log('ERROR', 'alerts', `Alert delivery run failed: ${(error as Error).message}`);
-    });
-    return running;
-  };
-  const ready = run();
-  const timer = setInterval(() => void running.then(run), intervalMs);
-  timer.unref();
-  return {
-    ready,
-    async stop() {
-      clearInterval(timer);
-      await running;
-    },
-  };
+  const onError = (error: unknown) =>
+    deps.logger.log('ERROR', 'alerts', `Alert delivery run failed: ${(error as Error).message}`);
+  // Unlike the ledger's, a failed first run must not stop a start-up: alerts can wait.
+  const job = startPeriodicJob(once, intervalMs, onError);
+  return { ready: job.ready.catch(() => undefined), stop: job.stop };
 }

@@ -1,3 +1,4 @@
+import { type PeriodicJob, startPeriodicJob } from '../periodic-job.ts';
 import type { ExtractionDeps } from './extract-invoice.ts';
 
 /** Rows deleted at most per table in one pass, so a pass stays short and holds its locks briefly. */
@@ -42,21 +43,11 @@ export function startStoredResultPruner(
   deps: ExtractionDeps,
   intervalMs: number,
   maxRows: number = DEFAULT_PRUNE_MAX_ROWS,
-): { ready: Promise<PruneResult>; stop(): Promise<void> } {
-  let running: Promise<unknown> = Promise.resolve();
-  const run = () => {
-    running = pruneStoredResults(deps, maxRows);
-    return running;
-  };
-  const ready = pruneStoredResults(deps, maxRows);
-  running = ready;
-  const timer = setInterval(() => void running.then(run), intervalMs);
-  timer.unref();
-  return {
-    ready,
-    async stop() {
-      clearInterval(timer);
-      await running;
-    },
-  };
+): PeriodicJob<PruneResult> {
+  // pruneStoredResults logs each store's failure itself and never rejects.
+  return startPeriodicJob(
+    () => pruneStoredResults(deps, maxRows),
+    intervalMs,
+    () => undefined,
+  );
 }

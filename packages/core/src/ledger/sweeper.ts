@@ -7,6 +7,7 @@ import {
 } from '@invoicegw/db';
 import { alertRotationGraceEnded } from '../alerts/key-alerts.ts';
 import type { CoreDeps } from '../core-deps.ts';
+import { type PeriodicJob, startPeriodicJob } from '../periodic-job.ts';
 import { resetDueWindows } from './budget-window.ts';
 import { autoTransition } from './key-status.ts';
 import { afterCharge, type LedgerObserver } from './settle-lease.ts';
@@ -138,26 +139,11 @@ function logEnded(deps: CoreDeps, result: SweepResult, which: string): void {
 }
 
 /** Sweeps now and then every `intervalMs` until stopped; never keeps the process alive. */
-export function startLedgerSweeper(
-  deps: SweepDeps,
-  intervalMs: number,
-): { ready: Promise<SweepResult>; stop(): Promise<void> } {
-  let running: Promise<unknown> = Promise.resolve();
-  const run = () => {
-    running = sweepLedger(deps).catch((error: unknown) => {
-      deps.logger.log('ERROR', 'token-ledger', `Reservation sweep failed: ${(error as Error).message}`);
-    });
-    return running;
-  };
-  const ready = sweepLedger(deps);
-  running = ready.catch(() => undefined);
-  const timer = setInterval(() => void running.then(run), intervalMs);
-  timer.unref();
-  return {
-    ready,
-    async stop() {
-      clearInterval(timer);
-      await running;
-    },
-  };
+export function startLedgerSweeper(deps: SweepDeps, intervalMs: number): PeriodicJob<SweepResult> {
+  return startPeriodicJob(
+    () => sweepLedger(deps),
+    intervalMs,
+    (error) =>
+      deps.logger.log('ERROR', 'token-ledger', `Reservation sweep failed: ${(error as Error).message}`),
+  );
 }

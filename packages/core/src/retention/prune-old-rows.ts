@@ -6,6 +6,7 @@ import {
   type RetentionTable,
 } from '@invoicegw/db';
 import type { CoreDeps } from '../core-deps.ts';
+import { type PeriodicJob, startPeriodicJob } from '../periodic-job.ts';
 import type { RetentionPolicy } from './retention-policy.ts';
 
 export interface PruneOptions {
@@ -102,19 +103,12 @@ export function startRetentionPruner(
   policy: RetentionPolicy,
   intervalMs: number,
   options: PruneOptions = { pauseMs: 50 },
-): { stop(): Promise<void> } {
-  let running: Promise<unknown> = Promise.resolve();
-  const run = () => {
-    running = pruneOldRows(deps, policy, options);
-    return running;
-  };
+): PeriodicJob<TablePrune[]> {
   // The first pass waits one interval: a start-up is busy enough, and logs are not urgent.
-  const timer = setInterval(() => void running.then(run), intervalMs);
-  timer.unref();
-  return {
-    async stop() {
-      clearInterval(timer);
-      await running;
-    },
-  };
+  return startPeriodicJob(
+    () => pruneOldRows(deps, policy, options),
+    intervalMs,
+    (error) => deps.logger.log('ERROR', 'retention', `Retention pass failed: ${(error as Error).message}`),
+    'after-interval',
+  );
 }
