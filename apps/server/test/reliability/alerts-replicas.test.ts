@@ -1,5 +1,4 @@
 import type { ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +7,7 @@ import { openDatabase } from '@invoicegw/db';
 import { type Emulator, startEmulator } from '@invoicegw/gemini-emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startReceiver, until } from '../alerts/webhook-receiver.ts';
-import { type ServerInstance, startServerProcess } from './server-instance.ts';
+import { replicaEnv, type ServerInstance, startServerProcess } from './server-instance.ts';
 
 // Webhook alerts from three server processes on one SQLite file: the replicas that start see
 // the same expiring keys and enqueue their alerts, yet each is delivered once (one 500, then one
@@ -25,20 +24,12 @@ beforeAll(async () => {
   emulator = await startEmulator();
   receiver = await startReceiver();
   dir = mkdtempSync(join(tmpdir(), 'igw-alerts-'));
-  env = {
-    NODE_ENV: 'test',
-    HOST: '127.0.0.1',
-    PORT: '0',
-    DATABASE_URL: `sqlite:${join(dir, 'shared.sqlite')}`,
-    DATA_DIR: dir,
-    ADMIN_API_KEY: ADMIN,
-    TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
-    GEMINI_BASE_URL: emulator.url,
+  env = replicaEnv(dir, emulator.url, ADMIN, {
     ALERT_DISPATCH_INTERVAL_MS: '100',
     ALERT_RETRY_BASE_MS: '200',
     ALERT_MAX_ATTEMPTS: '50',
     ALERT_EXPIRY_WARN_DAYS: '7',
-  };
+  });
 });
 afterAll(async () => {
   for (const c of children) c.kill('SIGKILL');

@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +12,7 @@ import {
   startEmulator,
 } from '@invoicegw/gemini-emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServerProcess } from './server-instance.ts';
+import { replicaEnv, startServerProcess } from './server-instance.ts';
 
 // Four server processes on one database, 400 concurrent extractions under random upstream
 // faults, one process killed with SIGKILL mid-run and restarted. RELIABILITY_SCALE multiplies.
@@ -33,15 +33,7 @@ const startInstance = () => startServerProcess(env, children);
 beforeAll(async () => {
   emulator = await startEmulator({ latencyMs: 15 });
   dir = mkdtempSync(join(tmpdir(), 'igw-multi-'));
-  env = {
-    NODE_ENV: 'test',
-    HOST: '127.0.0.1',
-    PORT: '0',
-    DATABASE_URL: `sqlite:${join(dir, 'shared.sqlite')}`,
-    DATA_DIR: dir,
-    ADMIN_API_KEY: ADMIN,
-    TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
-    GEMINI_BASE_URL: emulator.url,
+  env = replicaEnv(dir, emulator.url, ADMIN, {
     GEMINI_INITIAL_DELAY_MS: '10',
     GEMINI_MAX_DELAY_MS: '100',
     GEMINI_ATTEMPT_TIMEOUT_MS: '1500',
@@ -50,7 +42,7 @@ beforeAll(async () => {
     SWEEP_INTERVAL_SECONDS: '1',
     CACHE_MAX_ENTRIES: '0',
     COMPANY_CONCURRENCY: '1000',
-  };
+  });
 });
 afterAll(async () => {
   for (const c of children) c.kill('SIGKILL');

@@ -1,12 +1,11 @@
 import type { ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { countOpenReservations, findLedgerViolations, openDatabase } from '@invoicegw/db';
 import { DEMO_INVOICE, type Emulator, renderInvoicePdf, startEmulator } from '@invoicegw/gemini-emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ServerInstance, startServerProcess } from './server-instance.ts';
+import { replicaEnv, type ServerInstance, startServerProcess } from './server-instance.ts';
 
 // Two server processes on one SQLite file: the result cache and Idempotency-Key records are in
 // the database, so an upload answered by one is answered by the other (and by both after a
@@ -59,19 +58,11 @@ async function upload(url: string, file: Buffer, idempotencyKey?: string): Promi
 beforeAll(async () => {
   emulator = await startEmulator({ latencyMs: 10 });
   dir = mkdtempSync(join(tmpdir(), 'igw-shared-'));
-  env = {
-    NODE_ENV: 'test',
-    HOST: '127.0.0.1',
-    PORT: '0',
-    DATABASE_URL: `sqlite:${join(dir, 'shared.sqlite')}`,
-    DATA_DIR: dir,
-    ADMIN_API_KEY: ADMIN,
-    TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
-    GEMINI_BASE_URL: emulator.url,
+  env = replicaEnv(dir, emulator.url, ADMIN, {
     GEMINI_INITIAL_DELAY_MS: '10',
     GEMINI_MAX_DELAY_MS: '100',
     GEMINI_ATTEMPT_TIMEOUT_MS: '5000',
-  };
+  });
 });
 afterAll(async () => {
   for (const c of children) c.kill('SIGKILL');
