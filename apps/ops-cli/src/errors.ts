@@ -20,7 +20,7 @@ export interface FailureContext {
 }
 
 const HOW_TO_GIVE_THE_KEY =
-  "Give the gateway's admin key (its ADMIN_API_KEY) in OCR_OPS_ADMIN_KEY, or in a --config file; a development server keeps it in ./data/admin.key, which ocr-ops reads by itself when run in the directory the server was started in";
+  "Give the gateway's admin key (its ADMIN_API_KEY) in OCR_OPS_ADMIN_KEY, or in a --config file; a development server keeps it in its DATA_DIR (./data by default) as admin.key, which ocr-ops reads by itself from ./data or $DATA_DIR";
 
 /** A failure as the operator reads it, with the exit code scripts branch on. Never a secret. */
 export function describeFailure(error: unknown, context: FailureContext): Failure {
@@ -65,7 +65,7 @@ export function describeFailure(error: unknown, context: FailureContext): Failur
   }
   if (error instanceof TRPCClientError) {
     return plain(
-      `Cannot reach the gateway at ${context.url} (${(error.cause as Error | undefined)?.message ?? error.message})`,
+      `Cannot reach the gateway at ${context.url} (${(error.cause as Error | undefined)?.message ?? error.message}); another address: --url or OCR_OPS_URL`,
       EXIT.UNREACHABLE,
     );
   }

@@ -1,7 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import type { Duplex } from 'node:stream';
 import { serve } from '@hono/node-server';
 import {
   type AlertDispatchOptions,
@@ -224,6 +226,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       resolve(s as Server);
     });
     s.once('error', reject);
+    s.on('clientError', answerUnreadableRequest);
   }).catch(async (error: NodeJS.ErrnoException) => {
     // Nothing was served: give back what was opened, and say which setting to change.
     await sweeper.stop();
@@ -282,4 +285,25 @@ function listenError(error: NodeJS.ErrnoException, config: ServerConfig): Error 
       `HOST ${config.host} is not an address of this machine: set HOST (for example 127.0.0.1)`,
     );
   return error;
+}
+
+/**
+ * A request Node's HTTP parser cannot read (a body cut short, a malformed head) gets the same
+ * JSON error as every other refusal, with a request id, instead of Node's bare 400.
+ */
+function answerUnreadableRequest(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const requestId = randomUUID();
+  const body = JSON.stringify({
+    status: 'error',
+    code: 'VALIDATION_ERROR',
+    message: 'The request could not be read (malformed or cut short)',
+    requestId,
+  });
+  socket.end(
+    `HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nx-request-id: ${requestId}\r\nconnection: close\r\n\r\n${body}`,
+  );
 }

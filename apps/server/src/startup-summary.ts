@@ -45,12 +45,14 @@ export function startupSummary({ url, config, cwd }: SummaryInput): string[] {
   // ocr-ops reads ./data/admin.key, or $DATA_DIR/admin.key: say DATA_DIR when it is elsewhere.
   const dataEnv = dataDir === resolve(cwd, 'data') ? '' : `DATA_DIR=${config.dataDir} `;
   const key = config.gemini.baseUrl ? 'printf %s AIzaFAKE-any-key-the-emulator-takes | ' : '';
+  // ocr-ops calls http://127.0.0.1:8000 unless told: say OCR_OPS_URL when this server is elsewhere.
+  const urlEnv = url === 'http://127.0.0.1:8000' ? '' : `OCR_OPS_URL=${url} `;
   return [
     ...lines,
     config.adminApiKey
       ? 'Next: register a company and its Gemini key (OCR_OPS_ADMIN_KEY: the admin key), then extract an invoice:'
       : 'Next: register a company and its Gemini key (ocr-ops finds the admin key by itself), then extract an invoice:',
-    `  ${key}${dataEnv}pnpm -s ocr-ops tokens add --company NT047 --limit 100000${key ? '' : '   # asks for the key'}`,
+    `  ${key}${urlEnv}${dataEnv}pnpm -s ocr-ops tokens add --company NT047 --limit 100000${key ? '' : '   # asks for the key'}`,
     `  curl -F file=@${sample} -F companyID=NT047 -F username=me ${url}/extract`,
     ...(config.gemini.baseUrl
       ? []

@@ -85,7 +85,8 @@ describe('the first start, and the next', () => {
       `data dir    ${join(cwd, 'data')}`,
       `admin key   ${join(cwd, 'data', 'admin.key')} (development`,
       "Gemini      Google's API, model gemini-2.5-flash (GEMINI_BASE_URL unset",
-      'pnpm -s ocr-ops tokens add --company NT047 --limit 100000',
+      // Not on ocr-ops' default address: the line says where the gateway is.
+      `OCR_OPS_URL=${url} pnpm -s ocr-ops tokens add --company NT047 --limit 100000`,
       `-F companyID=NT047 -F username=me ${url}/extract`,
       'Run `pnpm emulator` and start with GEMINI_BASE_URL=http://127.0.0.1:8090',
     ])
@@ -101,7 +102,10 @@ describe('the first start, and the next', () => {
     expect(second.output).toContain('INFO startup: Development admin key in data/admin.key');
     expect(second.output).not.toContain(key);
     expect(second.output).toContain('Gemini      http://127.0.0.1:9 (GEMINI_BASE_URL)');
-    expect(second.output).toContain('printf %s AIzaFAKE-any-key-the-emulator-takes | pnpm -s ocr-ops');
+    const url2 = /running on (http:\/\/127\.0\.0\.1:\d+)/.exec(second.output)![1]!;
+    expect(second.output).toContain(
+      `printf %s AIzaFAKE-any-key-the-emulator-takes | OCR_OPS_URL=${url2} pnpm -s ocr-ops`,
+    );
   }, 60_000);
 
   it('says where things are in production too, without the next steps', () => {

@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { DEMO_INVOICE, renderInvoicePdf } from '@invoicegw/gemini-emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConsoleLogger } from '../src/logging/console-logger.ts';
@@ -161,5 +162,28 @@ describe('validation failures', () => {
     }
     const recent = await (await fetch(`${s.url}/v1/monitoring/recent-errors`, { headers: s.admin })).json();
     expect(recent).toEqual([]);
+  });
+});
+
+describe('a request the HTTP parser cannot read', () => {
+  it('gets the JSON error with a stable code and a request id, not a bare 400', async () => {
+    const { port } = new URL(s.url);
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), '127.0.0.1', () => {
+        // A head no HTTP parser accepts.
+        socket.end('POST /extract HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n');
+      });
+      let text = '';
+      socket.on('data', (d) => {
+        text += d;
+      });
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+    expect(answer).toMatch(/x-request-id: [0-9a-f-]{36}/);
+    const body = JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)) as Record<string, unknown>;
+    expect(body).toMatchObject({ status: 'error', code: 'VALIDATION_ERROR' });
+    expect((await fetch(`${s.url}/`)).status).toBe(200);
   });
 });

@@ -27,7 +27,8 @@ export interface EmulatorOptions {
  * A lasting state of one key, answered to generateContent and countTokens alike, as Google does:
  * 'invalid' 400 API_KEY_INVALID, 'revoked' 403 PERMISSION_DENIED, 'daily_quota' 429 per-day quota.
  */
-export type KeyState = 'invalid' | 'revoked' | 'daily_quota';
+export const KEY_STATES = ['invalid', 'revoked', 'daily_quota'] as const;
+export type KeyState = (typeof KEY_STATES)[number];
 
 const STATE_FAULT: Record<KeyState, FaultType> = {
   invalid: 'invalid_key',
@@ -381,9 +382,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         return send(res, 200, emulator.requests());
       case 'GET /_emulator/probes':
         return send(res, 200, emulator.probes());
-      case 'POST /_emulator/key-state':
-        emulator.setKeyState(body.key as string, (body.state as KeyState | null) ?? null);
+      case 'POST /_emulator/key-state': {
+        const state = (body.state as KeyState | null | undefined) ?? null;
+        if (state !== null && !KEY_STATES.includes(state))
+          return send(res, 400, {
+            error: `state must be one of ${KEY_STATES.join(', ')}, or null to clear it`,
+          });
+        emulator.setKeyState(body.key as string, state);
         return send(res, 200, { ok: true });
+      }
       case 'POST /_emulator/reset':
         emulator.reset();
         return send(res, 200, { ok: true });

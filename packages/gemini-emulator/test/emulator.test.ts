@@ -114,6 +114,16 @@ describe('the Gemini emulator, through the real @google/genai SDK', () => {
     expect(error.status).toBe(503);
   });
 
+  it('sets and clears a key state over HTTP, and refuses a state it does not know', async () => {
+    const post = (body: unknown) =>
+      fetch(`${emulator.url}/_emulator/key-state`, { method: 'POST', body: JSON.stringify(body) });
+    const bad = await post({ key: KEY, state: 'valid' });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toEqual({ error: expect.stringContaining('or null to clear it') });
+    expect((await post({ key: KEY, state: 'revoked' })).status).toBe(200);
+    expect((await post({ key: KEY, state: null })).status).toBe(200);
+  });
+
   it('takes the key as ?key= too, and refuses a request without one', async () => {
     const body = JSON.stringify({ contents: [{ parts: [{ text: 'Invoice No: X-1' }] }] });
     const ok = await fetch(`${emulator.url}/v1beta/models/m:generateContent?key=${KEY}`, {

@@ -52,6 +52,9 @@ export function usageExportRoutes(): Hono<AppEnv> {
       },
       async pull(controller) {
         try {
+          // The database driver is synchronous: a turn of the event loop between pages, so a long
+          // export never holds up extractions and health checks behind it.
+          if (!pending) await new Promise((resolve) => setImmediate(resolve));
           const next = pending ?? (await pages.next());
           pending = undefined;
           if (next.done) {

@@ -163,7 +163,7 @@ export async function checkAlertTarget(raw: string, policy: AddressPolicy): Prom
       const reason = privateAddressReason(address);
       if (reason)
         throw refused(
-          `The webhook host ${host} resolves to ${address}, ${reason}: refused (an operator can allow it with allowPrivate)`,
+          `The webhook host ${host} resolves to ${address}, ${reason}: refused (an operator can allow it: "ocr-ops alerts add … --allow-private", allowPrivate over the API, or the host in ALERT_ALLOW_PRIVATE_HOSTS)`,
           { host, address },
         );
     }

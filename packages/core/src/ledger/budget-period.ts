@@ -30,14 +30,18 @@ function formatFor(timeZone: string): Intl.DateTimeFormat {
   return format;
 }
 
-/** Checks an IANA time zone name and returns its canonical spelling. */
+/**
+ * Checks an IANA time zone name and returns it as the operator spelt it, but for case: ICU
+ * answers some current names with their old alias (Asia/Kathmandu as Asia/Katmandu).
+ */
 export function checkTimeZone(timeZone: string): string {
   const name = timeZone.trim();
   if (name === '' || name.length > 64) {
     throw new DomainError('INVALID_INPUT', 'The budget time zone must be an IANA name such as Europe/Berlin');
   }
   try {
-    return new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone;
+    const resolved = new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone;
+    return resolved.toLowerCase() === name.toLowerCase() ? resolved : name;
   } catch {
     throw new DomainError(
       'INVALID_INPUT',

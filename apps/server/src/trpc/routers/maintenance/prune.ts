@@ -5,7 +5,8 @@ import { adminProcedure } from '../../init.ts';
 import { PruneReportSchema, RetentionTableSchema } from './maintenance-outputs.ts';
 
 export const pruneInput = z.object({
-  dryRun: z.boolean().default(false).describe('Only count the rows past their retention'),
+  // Required: a body that says nothing (null, [], {}) must not run a real prune.
+  dryRun: z.boolean().describe('true: only count the rows past their retention; false: delete them'),
   tables: z.array(RetentionTableSchema).max(5).optional().describe('Default: every table with a retention'),
 });
 
