@@ -417,6 +417,25 @@ describe('limits bite mid-stream', () => {
     expect(readdirSync(srv.deps.uploadSpool.dir)).toEqual([]);
   });
 
+  it('two file parts are refused: which one to extract and charge would be a guess', async () => {
+    const form = new FormData();
+    form.set('companyID', 'NT047');
+    form.set('username', 'u');
+    for (const name of ['a.pdf', 'b.pdf'])
+      form.append(
+        'file',
+        new Blob([new Uint8Array(Buffer.from('%PDF-1.4 x'))], { type: 'application/pdf' }),
+        name,
+      );
+    const res = await fetch(`${srv.url}/extract`, { method: 'POST', body: form });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({
+      code: 'VALIDATION_ERROR',
+      message: expect.stringContaining('one file per request'),
+    });
+    expect(readdirSync(srv.deps.uploadSpool.dir)).toEqual([]);
+  });
+
   it('urlencoded forms are still read (small, no file)', async () => {
     const legacy = await fetch(`${srv.url}/extract`, {
       method: 'POST',

@@ -176,8 +176,16 @@ function receive(
       } else if (info.filename === undefined) {
         // An application/octet-stream part without a filename: FormData reads it as text.
         track(textPart(name, stream, list, fail));
-      } else if (name !== 'file' || fileTaken) {
-        // Only the first part named `file` is read, as FormData.get('file') did.
+      } else if (name === 'file' && fileTaken) {
+        // Which of two files was extracted and charged would be a guess: refuse both.
+        stream.resume();
+        fail(
+          new ServerError(
+            'VALIDATION_ERROR',
+            'Send one file per request: the upload has more than one "file" part',
+          ),
+        );
+      } else if (name !== 'file') {
         stream.resume();
       } else {
         fileTaken = true;
