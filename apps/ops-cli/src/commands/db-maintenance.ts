@@ -4,6 +4,7 @@ import { examples } from '../help.ts';
 import { emit, table, warn } from '../output.ts';
 import type { CommandContext } from './command-context.ts';
 
+// The gateway's RETENTION_TABLES (db); repeated so a typo is a usage error before any call.
 const TABLES = ['ApplicationLogs', 'RetryAttempts', 'TokenUsageLogs', 'AuditLog', 'AlertDeliveries'] as const;
 type Table = (typeof TABLES)[number];
 

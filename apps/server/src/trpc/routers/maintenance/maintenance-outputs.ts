@@ -1,14 +1,11 @@
 import type { RollbackPrepared, TablePrune } from '@invoicegw/core';
+import { RETENTION_TABLES, type RetentionTable } from '@invoicegw/db';
 import { z } from 'zod';
 import { shapeOf } from '../../../openapi/output-shape.ts';
 
-export const RetentionTableSchema = z.enum([
-  'ApplicationLogs',
-  'RetryAttempts',
-  'TokenUsageLogs',
-  'AuditLog',
-  'AlertDeliveries',
-]);
+// The tables db prunes, named once there.
+export const RETENTION_TABLE_NAMES = Object.keys(RETENTION_TABLES) as [RetentionTable, ...RetentionTable[]];
+export const RetentionTableSchema = z.enum(RETENTION_TABLE_NAMES);
 
 export const TablePruneSchema = shapeOf<TablePrune>()(
   z.object({

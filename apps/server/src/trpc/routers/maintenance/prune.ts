@@ -2,12 +2,16 @@ import { pruneOldRows } from '@invoicegw/core';
 import { z } from 'zod';
 import { rest } from '../../../openapi/rest-meta.ts';
 import { adminProcedure } from '../../init.ts';
-import { PruneReportSchema, RetentionTableSchema } from './maintenance-outputs.ts';
+import { PruneReportSchema, RETENTION_TABLE_NAMES, RetentionTableSchema } from './maintenance-outputs.ts';
 
 export const pruneInput = z.object({
   // Required: a body that says nothing (null, [], {}) must not run a real prune.
   dryRun: z.boolean().describe('true: only count the rows past their retention; false: delete them'),
-  tables: z.array(RetentionTableSchema).max(5).optional().describe('Default: every table with a retention'),
+  tables: z
+    .array(RetentionTableSchema)
+    .max(RETENTION_TABLE_NAMES.length)
+    .optional()
+    .describe('Default: every table with a retention'),
 });
 
 /** One retention pass now, with this replica's settings (RETENTION_*_DAYS), in small batches. */
